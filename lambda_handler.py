@@ -1,0 +1,21 @@
+"""AWS Lambda entry point: ``lambda_handler.handler``. Only the skill's runtime path is imported here."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from skill.assembly import get_skill
+from skill.entry import BadRequest, handle_event
+
+logging.getLogger().setLevel(logging.INFO)
+SKILL = get_skill()  # built at init, so SnapStart snapshots it and warm calls reuse it
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Answer one Alexa request. A malformed event is logged and refused (Alexa never sends one)."""
+    try:
+        return handle_event(event, context, SKILL)
+    except BadRequest as exc:
+        logging.getLogger("spine_coach").error("refused a malformed event: %s", exc)
+        raise

@@ -1,0 +1,117 @@
+"""Command line: ``python -m skill <command>``. Each command imports only what it needs."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import sys
+
+from skill.core.content import ContentError
+
+
+def _validate(args: argparse.Namespace) -> int:
+    """Check content and the interaction models; print each problem with file, line and field."""
+    from skill.core.content import library
+    from skill.devtools.models import stale_models
+
+    lib = library()
+    problems = stale_models(lib)
+    for problem in problems:
+        print(f"interaction_models/{problem}", file=sys.stderr)
+    if problems:
+        return 1
+    print(f"content and models OK: {len(lib.locales)} locales ({', '.join(lib.locales)})")
+    return 0
+
+
+def _build_models(args: argparse.Namespace) -> int:
+    from skill.core.content import library
+    from skill.devtools.models import write_models
+
+    for path in write_models(library()):
+        print(f"wrote {path.relative_to(path.parent.parent)}")
+    return 0
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """The dev server. Anything but loopback must verify Alexa's signatures, or it is refused."""
+    if not _is_loopback(args.host) and not args.verify:
+        print(f"refusing to listen on {args.host} without --verify: a public endpoint must check that "
+              "requests really come from Alexa. Use --verify, or bind to 127.0.0.1.", file=sys.stderr)
+        return 2
+    from skill.core.content import library
+    from skill.persistence import store_url
+
+    library()  # refuse to start on broken content, with the content's own error
+    verifier = None
+    if args.verify:
+        from skill.web.verification import RequestVerifier
+
+        verifier = RequestVerifier(skill_id=os.environ.get("SPINE_COACH_SKILL_ID") or None)
+    from skill.web.app import create_app
+
+    app = create_app(verifier=verifier)
+    print(f"Spine Coach on http://{args.host}:{args.port}/ (store {store_url()}; simulator at /simulator)")
+    app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    return 0
+
+
+# command: (module, function that adds its arguments, function that runs it, help)
+LAZY = {
+    "chat": ("skill.simulator.chat", "add_chat_arguments", "run_chat", "talk to the skill offline"),
+    "say": ("skill.simulator.chat", "add_say_arguments", "run_say", "answer one utterance offline"),
+    "coverage": ("skill.simulator.coverage", "add_arguments", "run",
+                 "sample counts and utterance collisions per intent"),
+    "package": ("skill.devtools.package", "add_arguments", "run", "build the Lambda zip"),
+    "manifest": ("skill.devtools.manifest", "add_arguments", "run", "build the ASK CLI skill package"),
+    "bench": ("skill.devtools.bench", "add_arguments", "run", "cold-start and warm latency benchmark"),
+}
+
+
+def _parser(chosen: str | None) -> argparse.ArgumentParser:
+    """Only the chosen command's module is imported, so ``validate`` never loads Flask or the simulator."""
+    parser = argparse.ArgumentParser(prog="python -m skill", description="Spine Coach: an Alexa skill.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("validate", help="check content and interaction models").set_defaults(run=_validate)
+    commands.add_parser("build-models", help="write interaction_models/<locale>.json from content"
+                        ).set_defaults(run=_build_models)
+    serve = commands.add_parser("serve", help="run the local skill server (Flask)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument("--verify", action="store_true", help="verify Alexa request signatures")
+    serve.set_defaults(run=_serve)
+    for name, (module_name, add, run, text) in LAZY.items():
+        sub = commands.add_parser(name, help=text)
+        if name == chosen:
+            import importlib
+
+            module = importlib.import_module(module_name)
+            getattr(module, add)(sub)
+            sub.set_defaults(run=getattr(module, run))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = _parser(next((a for a in argv if not a.startswith("-")), None)).parse_args(argv)
+    try:
+        return args.run(args)
+    except ContentError as exc:
+        print("Spine Coach content has problems:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""The one Spine Coach skill object, built in one place for every door (Lambda, Flask, simulator)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from functools import cache
+
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_core.skill_builder import CustomSkillBuilder
+
+from skill.handlers import asking, help, interceptors, stretching
+from skill.persistence import adapter_from_url, store_url
+
+SKILL_ID_ENV = "SPINE_COACH_SKILL_ID"
+
+
+def build_skill(store: str | None = None, skill_id: str | None = None) -> CustomSkill:
+    """Assemble handlers, interceptors and the store. Order matters: safety first, fallback last."""
+    builder = CustomSkillBuilder(persistence_adapter=adapter_from_url(store or store_url()))
+    builder.skill_id = skill_id if skill_id is not None else (os.environ.get(SKILL_ID_ENV) or None)
+    for handler in (*stretching.HANDLERS, *asking.HANDLERS, *help.HANDLERS, help.LAST_RESORT):
+        builder.add_request_handler(handler)
+    for request_interceptor in interceptors.REQUEST:
+        builder.add_global_request_interceptor(request_interceptor)
+    for response_interceptor in interceptors.RESPONSE:
+        builder.add_global_response_interceptor(response_interceptor)
+    builder.add_exception_handler(help.ErrorHandler())
+    return builder.create()
+
+
+@cache
+def get_skill() -> CustomSkill:
+    """The process-wide skill, configured from the environment (SPINE_COACH_STORE, SPINE_COACH_SKILL_ID)."""
+    level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    logging.getLogger("spine_coach").setLevel(level if level in logging._nameToLevel else "INFO")
+    return build_skill()

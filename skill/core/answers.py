@@ -1,0 +1,137 @@
+"""Answering: welcome, topic answers, "tell me more", yes/no to what was offered, help and goodbye."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from skill.core import coaching
+from skill.core.content import LocaleContent, Topic
+from skill.core.reply import Card, Reply
+from skill.core.routine import Command
+from skill.core.speech import Speech
+from skill.core.state import TOPIC, State
+
+
+def _answer_view(c: LocaleContent, title: str, text: str) -> dict[str, Any]:
+    return {"kind": "answer", "title": title, "text": text, "hint": c.phrase("hint_answer")}
+
+
+def welcome(c: LocaleContent, state: State) -> Reply:
+    """The launch: a stored routine place comes first, then the first-visit note, then a plain hello."""
+    profile = state.profile
+    if profile.progress is not None:
+        back = coaching.welcome_back(c, profile.progress)
+        if back is not None:
+            line, offer_resume = back
+            if offer_resume:
+                return _resume_offer(c, line)
+            return Reply.ask(Speech(line), c.phrase("welcome_question"), c.phrase("what_next_reprompt"))
+    if not profile.disclaimer_heard:
+        profile.disclaimer_heard = True
+        return Reply.ask(Speech(c.phrase("welcome_first")), c.phrase("welcome_question"),
+                         c.phrase("what_next_reprompt"),
+                         card=Card(c.phrase("skill_name"), c.phrase("disclaimer_card")),
+                         view=_answer_view(c, c.phrase("skill_name"), c.phrase("disclaimer_card")))
+    speech = Speech(c.phrase("welcome"))
+    if profile.completed_total:
+        speech.say(c.phrase("welcome_stats", count=profile.completed_total))
+    return Reply.ask(speech, c.phrase("welcome_question"), c.phrase("what_next_reprompt"))
+
+
+def _resume_offer(c: LocaleContent, line: str) -> Reply:
+    """"Welcome back, you were on ... Want to pick up where you left off?" The line ends in the question."""
+    return Reply.ask(Speech(), line, line, offer={"kind": "resume"})
+
+
+def topic(c: LocaleContent, state: State, item: Topic) -> Reply:
+    """A one-breath answer, its card, and the follow-up offer as the question."""
+    state.session[TOPIC] = item.id
+    offer = {"kind": "topic", "id": item.offer.topic} if item.offer.topic else {
+        "kind": "routine", "id": item.offer.routine}
+    return Reply.ask(Speech(item.speech), item.offer.ask, f"{item.offer.ask} {c.phrase('what_next_reprompt')}",
+                     card=Card(item.title, item.card), offer=offer,
+                     view=_answer_view(c, item.title, item.card))
+
+
+def tell_more(c: LocaleContent, state: State) -> Reply:
+    """The continuation of the last topic; without one, the menu."""
+    item = c.topics.get(state.last_topic or "")
+    if item is None:
+        return Reply.ask(Speech(c.phrase("no_more_detail")), c.phrase("what_next"), c.phrase("what_next_reprompt"))
+    if not item.more:
+        return Reply.ask(Speech(c.phrase("no_more_detail")), item.offer.ask, offer=_offer_of(item))
+    state.session[TOPIC] = item.id
+    return Reply.ask(Speech(item.more), item.offer.ask, f"{item.offer.ask} {c.phrase('what_next_reprompt')}",
+                     card=Card(item.title, f"{item.card}\n\n{item.more}"), offer=_offer_of(item),
+                     view=_answer_view(c, item.title, item.more))
+
+
+def _offer_of(item: Topic) -> dict[str, Any]:
+    if item.offer.topic:
+        return {"kind": "topic", "id": item.offer.topic}
+    return {"kind": "routine", "id": item.offer.routine}
+
+
+def yes(c: LocaleContent, state: State) -> Reply:
+    """Yes answers whatever was last offered."""
+    offer = state.offer or {}
+    match offer.get("kind"):
+        case "topic" if offer.get("id") in c.topics:
+            return topic(c, state, c.topics[offer["id"]])
+        case "routine":
+            return coaching.start(c, state, str(offer.get("id")))
+        case "resume":
+            return coaching.command(c, state, Command.RESUME)
+        case "next":
+            return coaching.command(c, state, Command.NEXT)
+        case "menu":
+            return Reply.ask(Speech(), c.phrase("what_next"), c.phrase("what_next_reprompt"))
+    return Reply.ask(Speech(c.phrase("nothing_offered")), c.phrase("what_next"), c.phrase("what_next_reprompt"))
+
+
+def no(c: LocaleContent, state: State) -> Reply:
+    """No declines the offer: menus end politely, a declined resume starts fresh, "ready?" waits."""
+    offer = state.offer or {}
+    match offer.get("kind"):
+        case "menu":
+            return goodbye(c)
+        case "resume":
+            state.keep_progress(None)
+            return Reply.ask(Speech(c.phrase("starting_fresh")), c.phrase("welcome_question"),
+                             c.phrase("what_next_reprompt"))
+        case "next":
+            return coaching.command(c, state, Command.PAUSE)
+    if offer:
+        return Reply.ask(Speech(c.phrase("declined")), c.phrase("what_next"), c.phrase("what_next_reprompt"))
+    return Reply.ask(Speech(c.phrase("nothing_offered")), c.phrase("what_next"), c.phrase("what_next_reprompt"))
+
+
+def help_(c: LocaleContent, state: State) -> Reply:
+    return coaching.routine_help(c, state) or Reply.ask(
+        Speech(c.phrase("help")), c.phrase("help_question"), c.phrase("what_next_reprompt"),
+        card=Card(c.phrase("skill_name"), f"{c.phrase('help')}\n\n{c.phrase('disclaimer_card')}"))
+
+
+def fallback(c: LocaleContent, state: State) -> Reply:
+    if state.in_routine:
+        reply = coaching.routine_help(c, state)
+        assert reply is not None
+        reply.speech = Speech(c.phrase("routine_fallback"))
+        return reply
+    return Reply.ask(Speech(c.phrase("fallback")), c.phrase("fallback_question"), c.phrase("what_next_reprompt"))
+
+
+def goodbye(c: LocaleContent) -> Reply:
+    return Reply.tell(Speech(c.phrase("goodbye")))
+
+
+def stop(c: LocaleContent, state: State) -> Reply:
+    """Stop or cancel: mid-routine it saves the place and says how to come back; otherwise goodbye."""
+    if state.in_routine:
+        return coaching.command(c, state, Command.STOP)
+    return goodbye(c)
+
+
+def error(c: LocaleContent) -> Reply:
+    """The one apology, in the user's language, for anything that went wrong on our side."""
+    return Reply.ask(Speech(c.phrase("error")), c.phrase("error_question"), c.phrase("what_next_reprompt"))

@@ -1,0 +1,247 @@
+"""Guided stretching: turns routine outcomes into what the coach says, shows and remembers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from skill.core.content import LocaleContent, Routine, RoutineStep
+from skill.core.reply import Card, Reply
+from skill.core.routine import SINGLE_PREFIX, Command, Kind, Outcome, Plan, Progress, Step, apply, plan_routine
+from skill.core.speech import Speech, countdown
+from skill.core.state import State
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def routine_of(c: LocaleContent, routine_id: str) -> Routine | None:
+    """A routine by id; ``stretch:<id>`` is that one stretch guided on its own, with its own sides."""
+    if routine_id.startswith(SINGLE_PREFIX):
+        stretch = c.stretches.get(routine_id.removeprefix(SINGLE_PREFIX))
+        if stretch is None:
+            return None
+        step = RoutineStep(stretch.id, stretch.sides, 1, stretch.hold_seconds)
+        return Routine(routine_id, stretch.name, (), "", (step,))
+    return c.routines.get(routine_id)
+
+
+def plan_of(c: LocaleContent, routine_id: str) -> Plan | None:
+    routine = routine_of(c, routine_id)
+    if routine is None:
+        return None
+    return plan_routine(routine.id, [(s.stretch, s.sides, s.reps, s.hold_seconds) for s in routine.steps])
+
+
+def _step_speech(c: LocaleContent, step: Step, plan: Plan, previous: Step | None) -> Speech:
+    stretch = c.stretches[step.stretch]
+    side = c.side_word(step.side) if step.side else ""
+    speech = Speech()
+    if step.first_of_stretch:
+        if plan.routine.startswith(SINGLE_PREFIX):
+            speech.say(c.phrase("stretch_position_single", stretch=stretch.name))
+        else:
+            speech.say(c.phrase("stretch_position", number=step.stretch_number, total=plan.stretch_count,
+                                stretch=stretch.name))
+        speech.say(stretch.setup)
+        if side:
+            speech.say(_cap(c.phrase("side_cue", side=side)))
+    elif side and previous is not None and previous.side != step.side:
+        speech.say(c.phrase("next_side", side=side))
+    else:
+        speech.say(c.phrase("next_rep"))
+    if step.reps > 1:
+        speech.say(c.phrase("rep_cue", rep=step.rep, reps=step.reps))
+    speech.say(stretch.movement.format(side=side) if side else stretch.movement)
+    if step.first_of_stretch:
+        speech.say(stretch.breathing).say(stretch.safety)
+    return speech.extend(countdown(
+        step.hold_seconds, c.phrase("hold_start", seconds=step.hold_seconds),
+        lambda left: c.phrase("hold_left", seconds=left), c.phrase("hold_release")))
+
+
+def _step_view(c: LocaleContent, progress: Progress, plan: Plan, title: str) -> dict[str, Any]:
+    step = plan.steps[progress.index]
+    return {
+        "kind": "step", "title": title, "stretch": step.stretch, "stretch_name": c.stretches[step.stretch].name,
+        "stretch_number": step.stretch_number, "stretch_count": plan.stretch_count,
+        "step": progress.index + 1, "steps": len(plan.steps),
+        "side": c.side_word(step.side) if step.side else "", "rep": step.rep, "reps": step.reps,
+        "hold_seconds": step.hold_seconds, "hint": c.phrase("hint_step"),
+    }
+
+
+def _step_reply(c: LocaleContent, state: State, outcome: Outcome, lead: Speech | None = None) -> Reply:
+    """Speak a step: optional lead-in, the instructions, the timed hold, then "ready?"."""
+    assert outcome.progress is not None and outcome.plan is not None and outcome.step is not None
+    progress, plan, step = outcome.progress, outcome.plan, outcome.step
+    state.keep_progress(progress)
+    previous = plan.steps[progress.index - 1] if progress.index > 0 else None
+    speech = (lead or Speech()).extend(_step_speech(c, step, plan, previous))
+    last = progress.index + 1 == len(plan.steps)
+    stretch = c.stretches[step.stretch]
+    routine = routine_of(c, plan.routine)
+    card_text = f"{stretch.card}\n\n{c.phrase('card_step', step=progress.index + 1, steps=len(plan.steps))}"
+    return Reply.ask(
+        speech,
+        c.phrase("last_step_ready_question" if last else "step_ready_question"),
+        c.phrase("step_reprompt", stretch=stretch.name, step=progress.index + 1, steps=len(plan.steps)),
+        card=Card(_cap(stretch.name), card_text),
+        offer={"kind": "next"},
+        view=_step_view(c, progress, plan, _cap(routine.name) if routine else _cap(stretch.name)),
+    )
+
+
+def start(c: LocaleContent, state: State, routine_id: str) -> Reply:
+    """Begin a routine (or a single stretch) from its first step, with the safety line first."""
+    plan = plan_of(c, routine_id)
+    if plan is None:
+        return unknown(c, "routine")
+    routine = routine_of(c, routine_id)
+    assert routine is not None
+    if routine_id.startswith(SINGLE_PREFIX):
+        intro = c.phrase("single_intro", stretch=routine.name)
+    else:
+        intro = c.phrase("routine_intro", routine=routine.name, description=routine.description)
+    return _step_reply(c, state, apply(Command.START, None, plan), Speech(intro))
+
+
+def unknown(c: LocaleContent, kind: str) -> Reply:
+    """The user named a routine or stretch we don't have: list what we do have and ask again."""
+    key, names = ("routine_unknown", "routines") if kind == "routine" else ("stretch_unknown", "stretches")
+    speech = Speech(c.phrase(key, **{names: c.list_names(kind)}))
+    return Reply.ask(speech, c.phrase("routine_choice_question"))
+
+
+def _minutes(c: LocaleContent, seconds: int) -> str:
+    minutes = max(1, round(seconds / 60))
+    return c.phrase("minutes_one") if minutes == 1 else c.phrase("minutes_many", count=minutes)
+
+
+def command(c: LocaleContent, state: State, cmd: Command) -> Reply:
+    """Apply a navigation command to the current routine and say what happened."""
+    progress = state.progress if cmd is Command.RESUME else (
+        Progress.from_dict(state.session.get("routine")))
+    plan = plan_of(c, progress.routine) if progress else None
+    outcome = apply(cmd, progress, plan)
+    match outcome.kind:
+        case Kind.STEP:
+            lead = Speech()
+            if cmd is Command.RESUME:
+                lead.say(c.phrase("resuming"))
+                if progress is not None and progress.halted:
+                    lead.say(c.phrase("resume_after_pain"))
+            elif cmd is Command.START_OVER:
+                lead.say(c.phrase("starting_over"))
+            if outcome.skipped is not None:
+                lead.say(c.phrase("skipping", stretch=c.stretches[outcome.skipped.stretch].name))
+            return _step_reply(c, state, outcome, lead)
+        case Kind.FIRST_STEP_AGAIN:
+            return _step_reply(c, state, outcome, Speech(c.phrase("at_first_step")))
+        case Kind.FINISHED:
+            lead = Speech()
+            if outcome.skipped is not None:
+                lead.say(c.phrase("skipping", stretch=c.stretches[outcome.skipped.stretch].name))
+            return finish(c, state, outcome, lead)
+        case Kind.PAUSED | Kind.STATUS:
+            return _paused_or_status(c, state, outcome)
+        case Kind.STOPPED:
+            assert outcome.progress is not None and outcome.step is not None
+            state.keep_progress(outcome.progress)
+            state.leave_routine()
+            stretch = c.stretches[outcome.step.stretch].name
+            return Reply.tell(Speech(c.phrase("stop_saved", stretch=stretch)))
+        case Kind.HALTED:
+            return halt(c, state, outcome)
+        case Kind.NO_ROUTINE:
+            return not_in_routine(c, c.phrase("resume_nothing") if cmd is Command.RESUME else None)
+    raise ValueError(outcome.kind)  # pragma: no cover
+
+
+def _paused_or_status(c: LocaleContent, state: State, outcome: Outcome) -> Reply:
+    assert outcome.progress is not None and outcome.plan is not None and outcome.step is not None
+    progress, plan, step = outcome.progress, outcome.plan, outcome.step
+    state.keep_progress(progress)
+    stretch = c.stretches[step.stretch].name
+    routine = routine_of(c, plan.routine)
+    view = _step_view(c, progress, plan, _cap(routine.name) if routine else _cap(stretch))
+    reprompt = c.phrase("step_reprompt", stretch=stretch, step=progress.index + 1, steps=len(plan.steps))
+    if outcome.kind is Kind.PAUSED:
+        return Reply.ask(Speech(c.phrase("paused", stretch=stretch)), c.phrase("paused_question"), reprompt,
+                         offer={"kind": "resume"}, view=view)
+    left = len(plan.steps) - progress.index
+    speech = Speech(c.phrase(
+        "status", stretch=stretch, number=step.stretch_number, total=plan.stretch_count,
+        step=progress.index + 1, steps=len(plan.steps), routine=routine.name if routine else stretch,
+        left=c.phrase("steps_left_one") if left == 1 else c.phrase("steps_left_many", count=left),
+        minutes=_minutes(c, plan.seconds_from(progress.index))))
+    return Reply.ask(speech, c.phrase("step_ready_question"), reprompt, offer={"kind": "next"}, view=view)
+
+
+def finish(c: LocaleContent, state: State, outcome: Outcome, lead: Speech) -> Reply:
+    """Congratulate, count the routine as completed, and clear the place."""
+    assert outcome.plan is not None
+    routine_id = outcome.plan.routine
+    routine = routine_of(c, routine_id)
+    name = routine.name if routine else routine_id
+    state.keep_progress(None)
+    state.profile.completed[routine_id] = state.profile.completed.get(routine_id, 0) + 1
+    total = state.profile.completed_total
+    if total == 1:
+        lead.say(c.phrase("routine_done_first", routine=name))
+    else:
+        lead.say(c.phrase("routine_done", routine=name, count=total))
+    return Reply.ask(lead, c.phrase("routine_done_question"), c.phrase("what_next_reprompt"),
+                     offer={"kind": "menu"})
+
+
+def halt(c: LocaleContent, state: State, outcome: Outcome | None = None) -> Reply:
+    """Something hurts: stop now, point to a specialist, keep the place but never resume it by itself."""
+    if outcome is not None and outcome.progress is not None:
+        state.keep_progress(outcome.progress)
+        state.leave_routine()
+    card = Card(c.phrase("pain_card_title"), f"{c.phrase('pain_stop')}\n\n{c.phrase('disclaimer_card')}")
+    return Reply.tell(Speech(c.phrase("pain_stop")), card=card)
+
+
+def not_in_routine(c: LocaleContent, lead: str | None = None) -> Reply:
+    speech = Speech(lead or c.phrase("not_in_routine"))
+    return Reply.ask(speech, c.phrase("not_in_routine_question"), offer={"kind": "routine", "id": "quick"})
+
+
+def pain(c: LocaleContent, state: State) -> Reply:
+    """The safety stop works at any moment, in a routine or not."""
+    progress = Progress.from_dict(state.session.get("routine"))
+    plan = plan_of(c, progress.routine) if progress else None
+    if progress is not None and plan is not None:
+        return halt(c, state, apply(Command.PAIN, progress, plan))
+    return halt(c, state)
+
+
+def routine_help(c: LocaleContent, state: State) -> Reply | None:
+    """Help inside a routine names the routine, the stretch and the commands; None outside one."""
+    progress = Progress.from_dict(state.session.get("routine"))
+    plan = plan_of(c, progress.routine) if progress else None
+    if progress is None or plan is None:
+        return None
+    step = plan.steps[min(progress.index, len(plan.steps) - 1)]
+    routine = routine_of(c, plan.routine)
+    stretch = c.stretches[step.stretch].name
+    speech = Speech(c.phrase("routine_help", routine=routine.name if routine else stretch, stretch=stretch))
+    return Reply.ask(speech, c.phrase("routine_help_question"),
+                     c.phrase("step_reprompt", stretch=stretch, step=progress.index + 1, steps=len(plan.steps)),
+                     offer={"kind": "next"})
+
+
+def welcome_back(c: LocaleContent, progress: Progress) -> tuple[str, bool] | None:
+    """The launch line for a stored place, and whether to offer to resume it (never after pain)."""
+    plan = plan_of(c, progress.routine)
+    if plan is None:
+        return None
+    if progress.halted:
+        return c.phrase("welcome_back_after_pain"), False
+    step = plan.steps[min(progress.index, len(plan.steps) - 1)]
+    routine = routine_of(c, progress.routine)
+    return c.phrase("welcome_back_routine", stretch=c.stretches[step.stretch].name,
+                    number=step.stretch_number, total=plan.stretch_count,
+                    routine=routine.name if routine else ""), True

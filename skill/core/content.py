@@ -1,0 +1,241 @@
+"""Content: every sentence the skill says, per language, loaded once and validated on load.
+
+The YAML under ``skill/content`` is the one home of the skill's words. This module reads it, checks it
+(an error names file, line and field) and serves it per Alexa locale. A packaged Lambda ships a
+pre-validated JSON bundle instead, so cold starts skip PyYAML and validation.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import string
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+BUNDLE_PATH = Path(__file__).resolve().parent.parent / "_content_bundle.json"
+FILES = ("phrases", "topics", "routines", "intents")
+SIDES = ("left", "right")
+MAX_SPEECH_WORDS = 48
+MIN_SAMPLES = 15
+
+# The phrases the code asks for, and the {names} each may use. Content may not add or miss one.
+PHRASES: dict[str, frozenset[str]] = {
+    key: frozenset(names.split()) for key, names in {
+        "skill_name": "", "list_and": "", "welcome_first": "", "welcome": "", "welcome_question": "",
+        "welcome_back_routine": "stretch number total routine", "welcome_back_after_pain": "",
+        "welcome_stats": "count", "what_next": "", "what_next_reprompt": "", "no_more_detail": "",
+        "nothing_offered": "", "declined": "", "help": "", "help_question": "", "fallback": "",
+        "fallback_question": "", "goodbye": "", "error": "", "error_question": "", "disclaimer_card": "",
+        "routine_intro": "routine description", "routine_unknown": "routines",
+        "routine_choice_question": "", "stretch_unknown": "stretches",
+        "stretch_position": "number total stretch", "stretch_position_single": "stretch",
+        "side_left": "", "side_right": "", "side_cue": "side", "rep_cue": "rep reps", "next_side": "side",
+        "next_rep": "", "hold_start": "seconds", "hold_left": "seconds", "hold_release": "",
+        "step_ready_question": "", "last_step_ready_question": "", "step_reprompt": "stretch step steps",
+        "at_first_step": "", "skipping": "stretch", "starting_over": "", "paused": "stretch",
+        "paused_question": "", "status": "stretch number total step steps routine left minutes",
+        "steps_left_one": "", "steps_left_many": "count", "minutes_one": "", "minutes_many": "count",
+        "routine_done": "routine count", "routine_done_first": "routine", "routine_done_question": "",
+        "not_in_routine": "", "not_in_routine_question": "", "resume_nothing": "", "resuming": "",
+        "resume_after_pain": "", "starting_fresh": "", "stop_saved": "stretch", "take_your_time": "",
+        "routine_help": "routine stretch", "routine_help_question": "", "routine_fallback": "",
+        "pain_stop": "", "pain_card_title": "", "single_intro": "stretch",
+        "card_step": "step steps", "hint_step": "", "hint_answer": "",
+    }.items()
+}
+# Intents whose samples live in intents.yaml, and the slot each may use.
+CUSTOM_INTENTS: dict[str, frozenset[str]] = {
+    "TellMeMoreIntent": frozenset(), "StartRoutineIntent": frozenset({"Routine"}),
+    "StretchIntent": frozenset({"Stretch"}), "HowManyLeftIntent": frozenset(),
+    "SkipIntent": frozenset({"Stretch"}), "PainIntent": frozenset(),
+}
+SAMPLE_RE = re.compile(r"^(?:[^\W\d_]|[ '.\-]|\{(?:Routine|Stretch)\})+$")
+ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+INTENT_RE = re.compile(r"^[A-Z][A-Za-z]*Intent$")
+
+
+class ContentError(Exception):
+    """Problems in content files, each formatted ``file:line: field: what is wrong``."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+# ---------------------------------------------------------------------------------------------- model
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """The follow-up question of an answer; a "yes" leads to a topic or a routine."""
+
+    ask: str
+    topic: str | None = None
+    routine: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: str
+    intent: str
+    title: str
+    speech: str
+    more: str | None
+    card: str
+    offer: Offer
+    samples: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Stretch:
+    id: str
+    name: str
+    synonyms: tuple[str, ...]
+    sides: tuple[str, ...]
+    hold_seconds: int
+    setup: str
+    movement: str
+    breathing: str
+    safety: str
+    card: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoutineStep:
+    stretch: str
+    sides: tuple[str, ...]
+    reps: int
+    hold_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class Routine:
+    id: str
+    name: str
+    synonyms: tuple[str, ...]
+    description: str
+    steps: tuple[RoutineStep, ...]
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w' ]", " ", text.lower()).split())
+
+
+class LocaleContent:
+    """What one Alexa locale says: phrases (with overrides), topics, stretches, routines, samples."""
+
+    def __init__(self, locale: str, language: str, invocation: str, raw: dict[str, Any]) -> None:
+        self.locale = locale
+        self.language = language
+        self.invocation = invocation
+        self.phrases: dict[str, list[str]] = {
+            k: (v if isinstance(v, list) else [v]) for k, v in raw["phrases"].items()
+        }
+        self.topics: dict[str, Topic] = {
+            t["id"]: Topic(t["id"], t["intent"], t["title"], t["speech"], t.get("more"), t["card"],
+                           Offer(**t["offer"]), tuple(t["samples"]))
+            for t in raw["topics"]
+        }
+        self.topics_by_intent = {t.intent: t for t in self.topics.values()}
+        self.stretches: dict[str, Stretch] = {
+            s["id"]: Stretch(s["id"], s["name"], tuple(s["synonyms"]), tuple(s["sides"]), s["hold_seconds"],
+                             s["setup"], s["movement"], s["breathing"], s["safety"], s["card"])
+            for s in raw["routines"]["stretches"]
+        }
+        self.routines: dict[str, Routine] = {
+            r["id"]: Routine(r["id"], r["name"], tuple(r["synonyms"]), r["description"], tuple(
+                RoutineStep(s["stretch"], tuple(s["sides"]), s["reps"], s["hold_seconds"]) for s in r["steps"]))
+            for r in raw["routines"]["routines"]
+        }
+        self.intent_samples: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in raw["intents"].items()}
+        self._spoken = {
+            "routine": {_norm(w): r.id for r in self.routines.values() for w in (r.name, *r.synonyms)},
+            "stretch": {_norm(w): s.id for s in self.stretches.values() for w in (s.name, *s.synonyms)},
+        }
+
+    def variants(self, key: str) -> list[str]:
+        return self.phrases[key]
+
+    def phrase(self, key: str, **values: Any) -> str:
+        """One variant of a phrase, filled in. Values are plain text; SSML escaping happens later."""
+        text = random.choice(self.phrases[key]) if len(self.phrases[key]) > 1 else self.phrases[key][0]
+        return text.format(**values) if values else text
+
+    def side_word(self, side: str) -> str:
+        return self.phrase(f"side_{side}")
+
+    def find(self, kind: str, spoken: str | None) -> str | None:
+        """Map a spoken routine or stretch name (or an entity-resolved id) to its id."""
+        if not spoken:
+            return None
+        pool = self.routines if kind == "routine" else self.stretches
+        if spoken in pool:
+            return spoken
+        key = _norm(spoken)
+        found = self._spoken[kind].get(key)
+        if found is None and key.startswith(("the ", "a ")):
+            found = self._spoken[kind].get(key.split(" ", 1)[1])
+        return found
+
+    def list_names(self, kind: str) -> str:
+        """"the quick routine and the full routine": names joined the way this language lists them."""
+        names = [x.name for x in (self.routines if kind == "routine" else self.stretches).values()]
+        if len(names) == 1:
+            return names[0]
+        return f"{', '.join(names[:-1])} {self.phrase('list_and')} {names[-1]}"
+
+
+class Library:
+    """All locales' content, built from validated raw data (YAML or the JSON bundle)."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.raw = raw
+        self.fallback: str = raw["locales"]["fallback"]
+        self._locales: dict[str, LocaleContent] = {}
+        for locale, spec in raw["locales"]["locales"].items():
+            lang = dict(raw["languages"][spec["language"]])
+            overrides = spec.get("overrides", {}).get("phrases", {})
+            lang["phrases"] = {**lang["phrases"], **overrides}
+            self._locales[locale] = LocaleContent(locale, spec["language"], spec["invocation"], lang)
+
+    @property
+    def locales(self) -> list[str]:
+        return list(self._locales)
+
+    def for_locale(self, locale: str | None) -> LocaleContent:
+        """Unsupported or missing locales answer in the fallback locale's words."""
+        return self._locales.get(locale or "", self._locales[self.fallback])
+
+
+# ----------------------------------------------------------------------------------------- loading
+
+
+def load_raw(root: Path = CONTENT_DIR) -> dict[str, Any]:
+    """Read and validate every content file under ``root``; raise ContentError listing all problems."""
+    from skill.core.content_check import check_library  # PyYAML only when YAML is read
+
+    return check_library(root)
+
+
+def write_bundle(path: Path = BUNDLE_PATH, root: Path = CONTENT_DIR) -> Path:
+    """Validate the YAML and write it as one JSON file, so a packaged Lambda loads content in ~1 ms."""
+    path.write_text(json.dumps(load_raw(root), ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    return path
+
+
+@cache
+def library() -> Library:
+    """The process-wide content, loaded once: the bundle when packaged, else the validated YAML."""
+    if BUNDLE_PATH.exists():
+        return Library(json.loads(BUNDLE_PATH.read_text(encoding="utf-8")))
+    return Library(load_raw())
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{names}`` a phrase uses; a stray brace makes it unparseable (reported by the validator)."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}

@@ -1,0 +1,370 @@
+"""Validation of the content YAML: every problem found, each with file, line and field.
+
+Kept apart from ``content`` so the packaged Lambda, which loads a pre-validated bundle, never imports
+PyYAML or this checker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from skill.core.content import (
+    CUSTOM_INTENTS,
+    FILES,
+    ID_RE,
+    INTENT_RE,
+    MAX_SPEECH_WORDS,
+    MIN_SAMPLES,
+    PHRASES,
+    SAMPLE_RE,
+    SIDES,
+    ContentError,
+    placeholders,
+)
+from skill.core.yamlfile import LocatedDoc, Path_, load_located
+
+MAX_TEXT = 2000  # far below Alexa's 8,000-character speech limit; a longer content line is a mistake
+
+
+class Checker:
+    """Collects problems for one file so that one run reports them all, not just the first."""
+
+    def __init__(self, doc: LocatedDoc, problems: list[str]) -> None:
+        self.doc = doc
+        self.problems = problems
+
+    def fail(self, path: Path_, message: str) -> None:
+        self.problems.append(self.doc.problem(path, message))
+
+    def get(self, parent: Any, path: Path_, key: str, kind: type | tuple[type, ...], *,
+            required: bool = True) -> Any:
+        """The value at parent[key] if it has the right type, else None with a problem recorded."""
+        if not isinstance(parent, dict) or key not in parent or parent[key] is None:
+            if required:
+                self.fail(path if not isinstance(parent, dict) else (*path, key), "missing")
+            return None
+        value = parent[key]
+        if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            self.fail((*path, key), f"must be {names}, not {type(value).__name__}")
+            return None
+        return value
+
+    def text(self, parent: Any, path: Path_, key: str, *, required: bool = True,
+             allowed: frozenset[str] = frozenset()) -> str | None:
+        """A sentence: non-empty, no markup, only the {names} the code fills in."""
+        value = self.get(parent, path, key, str, required=required)
+        if value is None:
+            return None
+        self.sentence(value, (*path, key), allowed)
+        return value
+
+    def sentence(self, value: Any, path: Path_, allowed: frozenset[str]) -> None:
+        if not isinstance(value, str) or not value.strip():
+            self.fail(path, "must be non-empty text")
+            return
+        if len(value) > MAX_TEXT:
+            self.fail(path, f"is {len(value)} characters; keep it under {MAX_TEXT}")
+        if "<" in value or ">" in value:
+            self.fail(path, "must be plain text: no SSML or markup (the skill adds that)")
+        try:
+            names = placeholders(value)
+        except ValueError as exc:
+            self.fail(path, f"has a stray brace: {exc}")
+            return
+        if names - allowed:
+            self.fail(path, f"uses {{{', '.join(sorted(names - allowed))}}}; allowed here: "
+                            f"{', '.join(sorted(allowed)) or 'none'}")
+
+    def ident(self, parent: Any, path: Path_, key: str, seen: set[str]) -> str | None:
+        value = self.get(parent, path, key, str)
+        if value is None:
+            return None
+        if not ID_RE.match(value):
+            self.fail((*path, key), f"{value!r} must be lower case letters, digits and underscores")
+        if value in seen:
+            self.fail((*path, key), f"{value!r} is used twice")
+        seen.add(value)
+        return value
+
+    def each(self, parent: Any, path: Path_, key: str, visit: Callable[[Any, Path_], None]) -> None:
+        items = self.get(parent, path, key, list)
+        for i, item in enumerate(items or []):
+            if not isinstance(item, dict):
+                self.fail((*path, key, i), "must be a mapping")
+            else:
+                visit(item, (*path, key, i))
+
+    def unknown_keys(self, item: dict[str, Any], path: Path_, known: set[str]) -> None:
+        for key in item:
+            if key not in known:
+                self.fail((*path, key), f"unknown field (known: {', '.join(sorted(known))})")
+
+    def samples(self, parent: Any, path: Path_, key: str, slots: frozenset[str], owner: str,
+                claimed: dict[str, str], minimum: int = MIN_SAMPLES) -> None:
+        """Sample utterances as Alexa accepts them, at least ``minimum``, none shared between intents."""
+        items = self.get(parent, path, key, list)
+        if items is None:
+            return
+        if len(items) < minimum:
+            self.fail((*path, key), f"has {len(items)} samples; at least {minimum} are needed")
+        for i, sample in enumerate(items):
+            where = (*path, key, i)
+            if not isinstance(sample, str) or not sample.strip():
+                self.fail(where, "must be non-empty text")
+                continue
+            if not SAMPLE_RE.match(sample):
+                self.fail(where, f"{sample!r}: samples may hold only letters, spaces, apostrophes, periods, "
+                                 "hyphens and {Slot}; write numbers as words")
+            used = {n for n in placeholders(sample)} if "{" in sample else set()
+            if used - slots:
+                self.fail(where, f"{sample!r} uses a slot this intent does not have")
+            norm = " ".join(sample.lower().split())
+            if claimed.get(norm, owner) != owner:
+                self.fail(where, f"{sample!r} is also a sample of {claimed[norm]}")
+            elif norm in claimed:
+                self.fail(where, f"{sample!r} appears twice")
+            claimed[norm] = owner
+
+
+def _check_phrases(c: Checker, data: Any) -> None:
+    if not isinstance(data, dict):
+        c.fail((), "must be a mapping of phrase names to text")
+        return
+    for key in sorted(set(PHRASES) - set(data)):
+        c.fail((), f"phrase {key!r} is missing")
+    for key, value in data.items():
+        if key not in PHRASES:
+            c.fail((key,), "is not a phrase the skill uses (check the spelling)")
+            continue
+        variants = value if isinstance(value, list) else [value]
+        if not variants:
+            c.fail((key,), "needs at least one variant")
+        for i, variant in enumerate(variants):
+            c.sentence(variant, (key, i) if isinstance(value, list) else (key,), PHRASES[key])
+
+
+def _check_topics(c: Checker, data: Any, claimed: dict[str, str]) -> tuple[list[str], list[Any]]:
+    ids: set[str] = set()
+    intents: set[str] = set()
+    offers: list[Any] = []
+
+    def topic(item: dict[str, Any], path: Path_) -> None:
+        c.unknown_keys(item, path, {"id", "intent", "title", "speech", "more", "card", "offer", "samples"})
+        c.ident(item, path, "id", ids)
+        intent = c.get(item, path, "intent", str)
+        if intent is not None:
+            if not INTENT_RE.match(intent) or intent in CUSTOM_INTENTS:
+                c.fail((*path, "intent"), f"{intent!r} must be a new name like TopicNameIntent")
+            if intent in intents:
+                c.fail((*path, "intent"), f"{intent!r} is used twice")
+            intents.add(intent)
+        c.text(item, path, "title")
+        speech = c.text(item, path, "speech")
+        if speech and len(speech.split()) > MAX_SPEECH_WORDS:
+            c.fail((*path, "speech"), f"has {len(speech.split())} words; one breath is {MAX_SPEECH_WORDS} "
+                                      "at most (put the rest in 'more')")
+        c.text(item, path, "more", required=False)
+        c.text(item, path, "card")
+        offer = c.get(item, path, "offer", dict)
+        if offer is not None:
+            c.unknown_keys(offer, (*path, "offer"), {"ask", "topic", "routine"})
+            c.text(offer, (*path, "offer"), "ask")
+            if ("topic" in offer) == ("routine" in offer):
+                c.fail((*path, "offer"), "needs exactly one of 'topic' or 'routine' (what a yes leads to)")
+            offers.append((offer, (*path, "offer")))
+        c.samples(item, path, "samples", frozenset(), intent or "?", claimed)
+
+    if not isinstance(data, dict):
+        c.fail((), "must be a mapping with 'topics'")
+        return [], []
+    c.each(data, (), "topics", topic)
+    return sorted(ids), offers
+
+
+def _check_routines(c: Checker, data: Any) -> tuple[set[str], set[str]]:
+    stretch_ids: set[str] = set()
+    routine_ids: set[str] = set()
+    names: dict[str, Path_] = {}
+
+    def spoken_names(item: dict[str, Any], path: Path_) -> None:
+        for key, value in [("name", item.get("name")), *((("synonyms", i), s)
+                                                          for i, s in enumerate(item.get("synonyms") or []))]:
+            where = (*path, *key) if isinstance(key, tuple) else (*path, key)
+            if isinstance(value, str):
+                if not SAMPLE_RE.match(value) or "{" in value:
+                    c.fail(where, f"{value!r}: names may hold only letters, spaces, apostrophes and hyphens")
+                norm = " ".join(value.lower().split())
+                if norm in names:
+                    c.fail(where, f"{value!r} already names something at line {c.doc.line(names[norm])}")
+                names[norm] = where
+
+    def stretch(item: dict[str, Any], path: Path_) -> None:
+        c.unknown_keys(item, path, {"id", "name", "synonyms", "sides", "hold_seconds", "setup", "movement",
+                                    "breathing", "safety", "card"})
+        c.ident(item, path, "id", stretch_ids)
+        c.text(item, path, "name")
+        c.get(item, path, "synonyms", list)
+        spoken_names(item, path)
+        sides = sides_of(item, path)
+        hold(item, path)
+        for key in ("setup", "breathing", "safety", "card"):
+            c.text(item, path, key)
+        c.text(item, path, "movement", allowed=frozenset({"side"}) if sides else frozenset())
+        movement = item.get("movement")
+        if sides and isinstance(movement, str) and "{side}" not in movement:
+            c.fail((*path, "movement"), "must say {side}: this stretch has sides")
+
+    def sides_of(item: dict[str, Any], path: Path_) -> list[str] | None:
+        sides = c.get(item, path, "sides", list)
+        if sides is not None and (any(s not in SIDES for s in sides) or len(set(sides)) != len(sides)):
+            c.fail((*path, "sides"), "must be [] or a list of distinct 'left' and 'right'")
+        return sides
+
+    def hold(item: dict[str, Any], path: Path_) -> None:
+        seconds = c.get(item, path, "hold_seconds", int)
+        if seconds is not None and not 5 <= seconds <= 90:
+            c.fail((*path, "hold_seconds"), "must be between 5 and 90 seconds")
+
+    def routine(item: dict[str, Any], path: Path_) -> None:
+        c.unknown_keys(item, path, {"id", "name", "synonyms", "description", "steps"})
+        c.ident(item, path, "id", routine_ids)
+        c.text(item, path, "name")
+        c.get(item, path, "synonyms", list)
+        spoken_names(item, path)
+        c.text(item, path, "description")
+
+        def step(s: dict[str, Any], spath: Path_) -> None:
+            c.unknown_keys(s, spath, {"stretch", "sides", "reps", "hold_seconds"})
+            ref = c.get(s, spath, "stretch", str)
+            if ref is not None and ref not in stretch_ids:
+                c.fail((*spath, "stretch"), f"{ref!r} is not a stretch id ({', '.join(sorted(stretch_ids))})")
+            sides_of(s, spath)
+            reps = c.get(s, spath, "reps", int)
+            if reps is not None and not 1 <= reps <= 10:
+                c.fail((*spath, "reps"), "must be between 1 and 10")
+            hold(s, spath)
+
+        c.each(item, path, "steps", step)
+        if not item.get("steps"):
+            c.fail((*path, "steps"), "a routine needs at least one step")
+
+    if not isinstance(data, dict):
+        c.fail((), "must be a mapping with 'stretches' and 'routines'")
+        return set(), set()
+    c.each(data, (), "stretches", stretch)
+    c.each(data, (), "routines", routine)
+    return stretch_ids, routine_ids
+
+
+def _check_intents(c: Checker, data: Any, claimed: dict[str, str]) -> None:
+    intents = c.get({"intents": data.get("intents")} if isinstance(data, dict) else None, (), "intents", dict)
+    if intents is None:
+        return
+    for name in sorted(set(CUSTOM_INTENTS) - set(intents)):
+        c.fail(("intents",), f"{name} is missing")
+    for name in intents:
+        if name not in CUSTOM_INTENTS and not name.startswith("AMAZON."):
+            c.fail(("intents", name), "is not an intent the skill handles")
+            continue
+        minimum = MIN_SAMPLES if name in CUSTOM_INTENTS else 0
+        c.samples(intents, ("intents",), name, CUSTOM_INTENTS.get(name, frozenset()), name, claimed, minimum)
+
+
+def check_language(folder: Path, display_root: Path) -> tuple[dict[str, Any], list[str]]:
+    """Validate one language folder; returns its raw data and the problems found."""
+    problems: list[str] = []
+    docs: dict[str, LocatedDoc] = {}
+    for name in FILES:
+        path = folder / f"{name}.yaml"
+        try:
+            docs[name] = load_located(path, str(path.relative_to(display_root)))
+        except ContentError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        return {}, problems
+    claimed: dict[str, str] = {}
+    _check_phrases(Checker(docs["phrases"], problems), docs["phrases"].data)
+    topic_checker = Checker(docs["topics"], problems)
+    _, offers = _check_topics(topic_checker, docs["topics"].data, claimed)
+    _, routine_ids = _check_routines(Checker(docs["routines"], problems), docs["routines"].data)
+    _check_intents(Checker(docs["intents"], problems), docs["intents"].data, claimed)
+    topic_ids = {t.get("id") for t in (docs["topics"].data or {}).get("topics") or [] if isinstance(t, dict)}
+    for offer, path in offers:
+        if "topic" in offer and offer["topic"] not in topic_ids:
+            topic_checker.fail((*path, "topic"), f"{offer['topic']!r} is not a topic id")
+        if "routine" in offer and offer["routine"] not in routine_ids:
+            topic_checker.fail((*path, "routine"), f"{offer['routine']!r} is not a routine id")
+    return {name: doc.data for name, doc in docs.items()}, problems
+
+
+def _shape(raw: dict[str, Any]) -> dict[str, Any]:
+    """What must match between languages: the same phrase keys, topic, stretch, routine and intent ids."""
+    return {
+        "phrases": set(raw["phrases"]),
+        "topics": {(t["id"], t["intent"]) for t in raw["topics"]["topics"]},
+        "stretches": {s["id"] for s in raw["routines"]["stretches"]},
+        "routines": {r["id"] for r in raw["routines"]["routines"]},
+        "intents": set(raw["intents"]["intents"]),
+    }
+
+
+def check_library(root: Path) -> dict[str, Any]:
+    """Validate the locales file and every language it names; return the raw data for ``Library``."""
+    problems: list[str] = []
+    display_root = root.parent.parent
+    locales_doc = load_located(root / "locales.yaml", str((root / "locales.yaml").relative_to(display_root)))
+    c = Checker(locales_doc, problems)
+    spec = locales_doc.data if isinstance(locales_doc.data, dict) else {}
+    locales = c.get(spec, (), "locales", dict) or {}
+    fallback = c.get(spec, (), "fallback", str)
+    if fallback is not None and fallback not in locales:
+        c.fail(("fallback",), f"{fallback!r} is not one of the locales")
+    languages: dict[str, Any] = {}
+    for locale, item in locales.items():
+        path: Path_ = ("locales", locale)
+        lang = c.get(item, path, "language", str)
+        invocation = c.text(item, path, "invocation")
+        if invocation is not None and (invocation != invocation.lower() or len(invocation.split()) < 2):
+            c.fail((*path, "invocation"), "must be two or more lower-case words")
+        if lang is None:
+            continue
+        if lang not in languages:
+            folder = root / lang
+            if not folder.is_dir():
+                c.fail((*path, "language"), f"no content folder {lang}/")
+                continue
+            raw, found = check_language(folder, display_root)
+            problems.extend(found)
+            languages[lang] = {"phrases": raw.get("phrases"), "topics": raw.get("topics"),
+                               "routines": raw.get("routines"), "intents": raw.get("intents")}
+        overrides = (item or {}).get("overrides") or {}
+        for key, value in (overrides.get("phrases") or {}).items():
+            where = (*path, "overrides", "phrases", key)
+            if key not in PHRASES:
+                c.fail(where, "is not a phrase the skill uses")
+                continue
+            for i, variant in enumerate(value if isinstance(value, list) else [value]):
+                c.sentence(variant, (*where, i) if isinstance(value, list) else where, PHRASES[key])
+    if problems:
+        raise ContentError(problems)
+    shapes = {lang: _shape(raw) for lang, raw in languages.items()}
+    first = next(iter(shapes), None)
+    for lang, shape in shapes.items():
+        for part, items in shape.items():
+            missing = shapes[first][part] - items if first else set()
+            extra = items - shapes[first][part] if first else set()
+            for thing in sorted(map(str, missing)):
+                problems.append(f"{lang}/: {part}: {thing} is missing (it exists in {first}/)")
+            for thing in sorted(map(str, extra)):
+                problems.append(f"{lang}/: {part}: {thing} is not in {first}/")
+    if problems:
+        raise ContentError(problems)
+    return {
+        "locales": spec,
+        "languages": {lang: {"phrases": raw["phrases"], "topics": raw["topics"]["topics"],
+                             "routines": raw["routines"], "intents": raw["intents"]["intents"]}
+                      for lang, raw in languages.items()},
+    }

@@ -1,0 +1,59 @@
+"""What Spine Coach remembers about a user between sessions.
+
+Stored through the ASK SDK's persistent attributes in SQLite, DynamoDB or memory. Reading is tolerant:
+DynamoDB hands numbers back as Decimal, and a corrupt record must never crash a turn, so every field is
+checked and converted to plain JSON types here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from skill.core.routine import Progress
+
+SCHEMA = 1
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError, ArithmeticError):
+        return default
+    return number if number >= 0 else default
+
+
+@dataclass(slots=True)
+class Profile:
+    progress: Progress | None = None
+    completed: dict[str, int] = field(default_factory=dict)
+    visits: int = 0
+    last_visit: str | None = None
+    disclaimer_heard: bool = False
+
+    @property
+    def completed_total(self) -> int:
+        return sum(self.completed.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "progress": self.progress.to_dict() if self.progress else None,
+            "completed": dict(sorted(self.completed.items())),
+            "visits": self.visits,
+            "last_visit": self.last_visit,
+            "disclaimer_heard": self.disclaimer_heard,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Profile:
+        if not isinstance(data, dict):
+            return cls()
+        completed = data.get("completed")
+        return cls(
+            progress=Progress.from_dict(data.get("progress")),
+            completed={str(k): _int(v) for k, v in completed.items()} if isinstance(completed, dict) else {},
+            visits=_int(data.get("visits")),
+            last_visit=data["last_visit"] if isinstance(data.get("last_visit"), str) else None,
+            disclaimer_heard=data.get("disclaimer_heard") is True,
+        )

@@ -1,0 +1,164 @@
+"""The guided-stretching state machine: where you are in a routine and what each command does.
+
+Pure logic on plain data (no ASK SDK, no content words), so every command at every step can be
+tested directly, and the state fits in session attributes and any store as a small JSON dict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import Enum
+from typing import Any
+
+SECONDS_PER_STEP_SPEECH = 15  # roughly how long the spoken instructions of a step take
+SINGLE_PREFIX = "stretch:"  # routine id of "guide me through the bridge": that one stretch on its own
+
+
+class Command(Enum):
+    START = "start"
+    NEXT = "next"
+    PREVIOUS = "previous"
+    REPEAT = "repeat"
+    START_OVER = "start_over"
+    SKIP = "skip"
+    PAUSE = "pause"
+    RESUME = "resume"
+    STATUS = "status"
+    STOP = "stop"
+    PAIN = "pain"
+
+
+class Kind(Enum):
+    """What happened, which decides what is said."""
+
+    STEP = "step"  # speak the step at progress.index
+    FIRST_STEP_AGAIN = "first_step_again"  # "previous" on the first step
+    FINISHED = "finished"
+    PAUSED = "paused"
+    STATUS = "status"
+    STOPPED = "stopped"  # place saved, session ends
+    HALTED = "halted"  # something hurt: stop at once, place saved, never auto-resumed
+    NO_ROUTINE = "no_routine"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One hold: a stretch, on one side (or none), one repetition."""
+
+    stretch: str
+    side: str | None
+    rep: int
+    reps: int
+    hold_seconds: int
+    stretch_number: int  # 1-based position of this stretch in the routine
+    first_of_stretch: bool  # speak the full set-up only the first time
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A routine unrolled into the holds the user does, in order."""
+
+    routine: str
+    steps: tuple[Step, ...]
+    stretch_count: int
+
+    def seconds_from(self, index: int) -> int:
+        return sum(s.hold_seconds + SECONDS_PER_STEP_SPEECH for s in self.steps[index:])
+
+
+def plan_routine(routine_id: str, entries: list[tuple[str, tuple[str, ...], int, int]]) -> Plan:
+    """Unroll ``(stretch, sides, reps, hold)`` entries: each rep on each side is one step."""
+    steps: list[Step] = []
+    for number, (stretch, sides, reps, hold) in enumerate(entries, start=1):
+        first = True
+        for rep in range(1, reps + 1):
+            for side in sides or (None,):
+                steps.append(Step(stretch, side, rep, reps, hold, number, first))
+                first = False
+    return Plan(routine_id, tuple(steps), len(entries))
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a user is: kept in the session and in the store, so it must survive JSON and DynamoDB."""
+
+    routine: str
+    index: int = 0
+    paused: bool = False
+    halted: bool = False  # stopped because something hurt
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"routine": self.routine, "index": self.index, "paused": self.paused, "halted": self.halted}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Progress | None:
+        """Tolerant reading: a corrupt or foreign value yields None, never an exception.
+
+        Numbers may come back from DynamoDB as Decimal; they are turned back into int here.
+        """
+        if not isinstance(data, dict) or not isinstance(data.get("routine"), str):
+            return None
+        try:
+            index = int(data.get("index", 0))
+        except (TypeError, ValueError, ArithmeticError):
+            return None
+        if index < 0:
+            return None
+        return cls(data["routine"], index, bool(data.get("paused", False)), bool(data.get("halted", False)))
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    kind: Kind
+    progress: Progress | None  # the state to keep; None when the routine is over or there is none
+    step: Step | None = None
+    plan: Plan | None = None
+    skipped: Step | None = None  # the stretch left out by SKIP
+
+
+def apply(command: Command, progress: Progress | None, plan: Plan | None) -> Outcome:
+    """The heart of the coach: one command applied to the current place in a routine.
+
+    ``plan`` is the plan of ``progress.routine`` (or of the routine to START). A progress whose index no
+    longer fits its plan (content changed since it was saved) is clamped to the last step.
+    """
+    if command is Command.START:
+        assert plan is not None, "START needs the plan of the routine to start"
+        return _at(Kind.STEP, Progress(plan.routine), plan)
+    if progress is None or plan is None or not plan.steps:
+        return Outcome(Kind.NO_ROUTINE, None)
+    index = min(progress.index, len(plan.steps) - 1)
+    here = replace(progress, index=index, paused=False)
+    match command:
+        case Command.NEXT:
+            if index + 1 >= len(plan.steps):
+                return Outcome(Kind.FINISHED, None, plan=plan)
+            return _at(Kind.STEP, replace(here, index=index + 1, halted=False), plan)
+        case Command.PREVIOUS:
+            if index == 0:
+                return _at(Kind.FIRST_STEP_AGAIN, here, plan)
+            return _at(Kind.STEP, replace(here, index=index - 1), plan)
+        case Command.REPEAT | Command.RESUME:
+            return _at(Kind.STEP, replace(here, halted=False), plan)
+        case Command.START_OVER:
+            return _at(Kind.STEP, Progress(plan.routine), plan)
+        case Command.SKIP:
+            current = plan.steps[index]
+            later = [i for i, s in enumerate(plan.steps) if s.stretch_number > current.stretch_number]
+            if not later:
+                return Outcome(Kind.FINISHED, None, plan=plan, skipped=current)
+            outcome = _at(Kind.STEP, replace(here, index=later[0]), plan)
+            return replace(outcome, skipped=current)
+        case Command.PAUSE:
+            return _at(Kind.PAUSED, replace(here, paused=True), plan)
+        case Command.STATUS:
+            return _at(Kind.STATUS, progress if progress.index == index else here, plan)
+        case Command.STOP:
+            return _at(Kind.STOPPED, here, plan)
+        case Command.PAIN:
+            return _at(Kind.HALTED, replace(here, halted=True), plan)
+    raise ValueError(f"unknown command {command}")  # pragma: no cover - the match is exhaustive
+
+
+def _at(kind: Kind, progress: Progress, plan: Plan) -> Outcome:
+    return Outcome(kind, progress, plan.steps[progress.index], plan)

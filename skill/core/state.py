@@ -1,0 +1,58 @@
+"""The conversation state a turn reads and writes: session attributes plus the stored profile.
+
+Session attributes travel with every request, so the live routine place is kept there too: if the
+store fails, the user's turn still has everything it needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from skill.core.profile import Profile
+from skill.core.routine import Progress
+
+OFFER = "offer"
+TOPIC = "topic"
+ROUTINE = "routine"
+LAST = "last"
+
+
+@dataclass(slots=True)
+class State:
+    session: dict[str, Any]
+    profile: Profile
+
+    @property
+    def progress(self) -> Progress | None:
+        """The place in a routine: this session's if there is one, else the stored one."""
+        if ROUTINE in self.session:
+            return Progress.from_dict(self.session[ROUTINE])
+        return self.profile.progress
+
+    @property
+    def in_routine(self) -> bool:
+        """True while this session is running a routine (a stored place alone is not "in" one)."""
+        return Progress.from_dict(self.session.get(ROUTINE)) is not None
+
+    def keep_progress(self, progress: Progress | None) -> None:
+        """Record the place in both the session and the profile (None: the routine is over)."""
+        self.profile.progress = progress
+        if progress is None:
+            self.session.pop(ROUTINE, None)
+        else:
+            self.session[ROUTINE] = progress.to_dict()
+
+    def leave_routine(self) -> None:
+        """End the routine in this session but keep the stored place for a later resume."""
+        self.session.pop(ROUTINE, None)
+
+    @property
+    def offer(self) -> dict[str, Any] | None:
+        offer = self.session.get(OFFER)
+        return offer if isinstance(offer, dict) else None
+
+    @property
+    def last_topic(self) -> str | None:
+        topic = self.session.get(TOPIC)
+        return topic if isinstance(topic, str) else None

@@ -1,0 +1,125 @@
+"""Interceptors: what every request needs before and after its handler, done once, not in each handler.
+
+Locale selection, loading and saving the user's profile, caching speech for "repeat" and one structured
+log line per request all live here, in the ASK SDK's interceptor idiom.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from ask_sdk_core.dispatch_components import AbstractRequestInterceptor, AbstractResponseInterceptor
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import IntentRequest, Response
+
+from skill.core.content import library
+from skill.core.profile import Profile
+from skill.core.state import State
+from skill.handlers.turn import CONTENT, STATE
+
+log = logging.getLogger("spine_coach")
+SNAPSHOT = "profile_snapshot"
+STORE_OK = "store_ok"
+STARTED = "started"
+
+
+def hashed(identifier: str | None) -> str:
+    """A short stable pseudonym for ids in logs: raw user and device ids never appear there."""
+    if not identifier:
+        return "-"
+    return hashlib.sha256(identifier.encode("utf-8")).hexdigest()[:12]
+
+
+class LocaleInterceptor(AbstractRequestInterceptor):
+    """Picks the content for the request's locale (unsupported locales get the fallback's words)."""
+
+    def process(self, handler_input: HandlerInput) -> None:
+        request = handler_input.request_envelope.request
+        locale = getattr(request, "locale", None) if request is not None else None
+        handler_input.attributes_manager.request_attributes[CONTENT] = library().for_locale(locale)
+
+
+class ProfileInterceptor(AbstractRequestInterceptor):
+    """Loads the stored profile; a failing store is logged and the turn goes on from the session."""
+
+    def process(self, handler_input: HandlerInput) -> None:
+        attributes = handler_input.attributes_manager
+        stored: Any = {}
+        ok = True
+        if attributes._persistence_adapter is not None and _user_id(handler_input):
+            try:
+                stored = attributes.persistent_attributes
+            except Exception as exc:  # any store fault: the user's turn must not be lost
+                ok = False
+                log.error("store read failed: %s: %s", type(exc).__name__, exc)
+        profile = Profile.from_dict(stored)
+        session = handler_input.request_envelope.session
+        if session is not None and session.new:
+            profile.visits += 1
+            profile.last_visit = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        request_attributes = attributes.request_attributes
+        request_attributes[STATE] = State(attributes.session_attributes, profile)
+        request_attributes[SNAPSHOT] = Profile.from_dict(stored).to_dict()
+        request_attributes[STORE_OK] = ok
+
+
+class SaveProfileInterceptor(AbstractResponseInterceptor):
+    """Writes the profile back when it changed. After a failed read it does not write, so a store that
+    comes back mid-session never has good progress overwritten by a partial profile."""
+
+    def process(self, handler_input: HandlerInput, response: Response) -> None:
+        attributes = handler_input.attributes_manager
+        request_attributes = attributes.request_attributes
+        state = request_attributes.get(STATE)
+        if state is None or attributes._persistence_adapter is None or not request_attributes.get(STORE_OK):
+            return
+        current = state.profile.to_dict()
+        if current == request_attributes.get(SNAPSHOT) or not _user_id(handler_input):
+            return
+        try:
+            attributes.persistent_attributes = current
+            attributes.save_persistent_attributes()
+        except Exception as exc:  # the answer still goes out; the session keeps the place
+            log.error("store write failed: %s: %s", type(exc).__name__, exc)
+
+
+class TimingInterceptor(AbstractRequestInterceptor):
+    def process(self, handler_input: HandlerInput) -> None:
+        handler_input.attributes_manager.request_attributes[STARTED] = time.perf_counter()
+
+
+class RequestLogInterceptor(AbstractResponseInterceptor):
+    """One JSON line per request (type, intent, locale, latency, hashed user): CloudWatch-friendly,
+    and free of raw ids and slot values."""
+
+    def process(self, handler_input: HandlerInput, response: Response) -> None:
+        envelope = handler_input.request_envelope
+        request = envelope.request
+        started = handler_input.attributes_manager.request_attributes.get(STARTED, time.perf_counter())
+        record = {
+            "event": "request",
+            "type": getattr(request, "object_type", None),
+            "intent": request.intent.name if isinstance(request, IntentRequest) and request.intent else None,
+            "locale": getattr(request, "locale", None),
+            "new_session": bool(envelope.session and envelope.session.new),
+            "end_session": getattr(response, "should_end_session", None) if response else None,
+            "ms": round((time.perf_counter() - started) * 1000, 2),
+            "user": hashed(_user_id(handler_input)),
+        }
+        log.info(json.dumps(record, separators=(",", ":")))
+
+
+def _user_id(handler_input: HandlerInput) -> str | None:
+    envelope = handler_input.request_envelope
+    system = envelope.context.system if envelope.context else None
+    user = (system.user if system else None) or (envelope.session.user if envelope.session else None)
+    return getattr(user, "user_id", None)
+
+
+REQUEST = (TimingInterceptor(), LocaleInterceptor(), ProfileInterceptor())
+RESPONSE = (SaveProfileInterceptor(), RequestLogInterceptor())

@@ -1,0 +1,23 @@
+"""DynamoDB through the ASK SDK's own adapter, with its known traps avoided.
+
+``ask_sdk_dynamodb.adapter`` builds a boto3 resource at import (fails without a region, escapes moto),
+so it is imported here, lazily, and always given our resource. ``create_table`` stays False: the table
+(on-demand, point-in-time recovery, encrypted) comes from template.yaml, never a provisioned 5/5 one.
+Numbers come back as Decimal; ``Profile.from_dict`` turns them back into int.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+
+
+def dynamodb_adapter(table: str) -> AbstractPersistenceAdapter:
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    os.environ.setdefault("AWS_DEFAULT_REGION", region)  # the adapter module's import-time resource needs one
+    import boto3
+    from ask_sdk_dynamodb.adapter import DynamoDbAdapter
+
+    resource = boto3.resource("dynamodb", region_name=region)
+    return DynamoDbAdapter(table_name=table, create_table=False, dynamodb_resource=resource)

@@ -1,0 +1,16 @@
+"""The key a user's progress is stored under: the Alexa userId, as the ASK SDK's own adapters use."""
+
+from __future__ import annotations
+
+from ask_sdk_core.exceptions import PersistenceException
+from ask_sdk_model import RequestEnvelope
+
+
+def user_key(request_envelope: RequestEnvelope) -> str:
+    system = request_envelope.context.system if request_envelope.context else None
+    user = (system.user if system else None) or (
+        request_envelope.session.user if request_envelope.session else None)
+    user_id = getattr(user, "user_id", None)
+    if not user_id:
+        raise PersistenceException("request has no user id to store progress under")
+    return user_id

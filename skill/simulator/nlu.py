@@ -1,0 +1,1061 @@
+"""Offline "understanding": typed utterance -> the intent and slots Alexa would send.
+
+Why: developers and dialog tests need to talk to the skill without a device or the Alexa cloud. The only truth we
+have offline is the checked-in interaction model (interaction_models/<locale>.json), so this module predicts
+Alexa's choice from it: an exact sample match first (as Alexa does for trained samples), then a tolerant,
+word-order-free, typo-forgiving match, then AMAZON.FallbackIntent when nothing is close enough.
+
+Dev-only: never import this from the Lambda path. Only stdlib and PyYAML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from skill.simulator.envelopes import DEFAULT_SKILL_ID
+
+FALLBACK = "AMAZON.FallbackIntent"
+#: Pseudo-intent returned when the utterance only opens the skill ("open spine coach"): the caller should send a
+#: LaunchRequest, not an IntentRequest.
+LAUNCH = "LaunchRequest"
+
+#: Tolerant scores below this become AMAZON.FallbackIntent. Tuned so that unrelated sentences ("play some jazz")
+#: miss while reordered, padded or misspelt samples still hit.
+THRESHOLD = 0.62
+#: Confidence of an exact sample match whose custom slot value is not a listed value or synonym.
+UNLISTED_VALUE_CONFIDENCE = 0.9
+#: Factor for an exact match that needed filler words removed first.
+FILLER_FACTOR = 0.97
+#: Tolerant matches never claim more than this, so an exact match always outranks them.
+TOLERANT_CAP = 0.89
+
+BUILTIN_PHRASES_FILE = Path(__file__).with_name("builtin_phrases.yaml")
+
+
+# ----------------------------------------------------------------------------------------------------
+# Public results
+# ----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SlotValue:
+    """One filled slot. resolved_* are set when the value is a listed value or synonym of a custom slot type."""
+
+    name: str
+    value: str
+    resolved_id: str | None
+    resolved_name: str | None
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What Alexa would send for an utterance.
+
+    intent is an intent name, FALLBACK, or LAUNCH (only the invocation was said). For FALLBACK, confidence is the
+    best rejected score (how near the miss was) and `nearest` names the intent that came closest. `invoked` is
+    true when the utterance carried the invocation ("ask spine coach ..."), i.e. Alexa would start a new session.
+    """
+
+    intent: str
+    slots: dict[str, SlotValue]
+    confidence: float
+    sample: str | None
+    invoked: bool = False
+    nearest: str | None = None
+
+
+# ----------------------------------------------------------------------------------------------------
+# Normalisation
+# ----------------------------------------------------------------------------------------------------
+_EN_ONES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen"
+).split()
+_EN_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_EN_ORDINAL_WORDS = {
+    "one": "first", "two": "second", "three": "third", "five": "fifth", "eight": "eighth", "nine": "ninth",
+    "twelve": "twelfth",
+}
+_ES_ONES = (
+    "cero uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince dieciséis "
+    "diecisiete dieciocho diecinueve veinte veintiuno veintidós veintitrés veinticuatro veinticinco veintiséis "
+    "veintisiete veintiocho veintinueve"
+).split()
+_ES_TENS = "_ _ veinte treinta cuarenta cincuenta sesenta setenta ochenta noventa".split()
+_ES_HUNDREDS = (
+    "_ ciento doscientos trescientos cuatrocientos quinientos seiscientos setecientos ochocientos novecientos"
+).split()
+_ES_ORDINALS = "_ primero segundo tercero cuarto quinto sexto séptimo octavo noveno décimo".split()
+
+
+def _en_words(n: int) -> str:
+    if n < 20:
+        return _EN_ONES[n]
+    if n < 100:
+        tens, rest = divmod(n, 10)
+        return _EN_TENS[tens] + (f" {_EN_ONES[rest]}" if rest else "")
+    for size, word in ((1_000_000_000, "billion"), (1_000_000, "million"), (1000, "thousand"), (100, "hundred")):
+        if n >= size:
+            high, rest = divmod(n, size)
+            return f"{_en_words(high)} {word}" + (f" {_en_words(rest)}" if rest else "")
+    raise AssertionError(n)  # pragma: no cover
+
+
+def _en_ordinal(n: int) -> str:
+    words = _en_words(n).split()
+    last = words[-1]
+    if last in _EN_ORDINAL_WORDS:
+        words[-1] = _EN_ORDINAL_WORDS[last]
+    elif last.endswith("y"):
+        words[-1] = last[:-1] + "ieth"
+    else:
+        words[-1] = last + "th"
+    return " ".join(words)
+
+
+def _es_words(n: int) -> str:
+    if n < 30:
+        return _ES_ONES[n]
+    if n < 100:
+        tens, rest = divmod(n, 10)
+        return _ES_TENS[tens] + (f" y {_ES_ONES[rest]}" if rest else "")
+    if n == 100:
+        return "cien"
+    if n < 1000:
+        hundreds, rest = divmod(n, 100)
+        return _ES_HUNDREDS[hundreds] + (f" {_es_words(rest)}" if rest else "")
+    if n < 1_000_000:
+        thousands, rest = divmod(n, 1000)
+        head = "mil" if thousands == 1 else f"{_es_apocope(_es_words(thousands))} mil"
+        return head + (f" {_es_words(rest)}" if rest else "")
+    millions, rest = divmod(n, 1_000_000)
+    head = "un millón" if millions == 1 else f"{_es_apocope(_es_words(millions))} millones"
+    return head + (f" {_es_words(rest)}" if rest else "")
+
+
+def _es_apocope(words: str) -> str:
+    """"veintiuno mil" is wrong Spanish: before a noun-like scale word "uno" shortens ("veintiún mil")."""
+    if words.endswith("veintiuno"):
+        return words[: -len("veintiuno")] + "veintiún"
+    if words.endswith("uno"):
+        return words[:-1]
+    return words
+
+
+def _lang(locale: str) -> str:
+    return locale.split("-")[0].lower()
+
+
+_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*(?:st|nd|rd|th|º|ª|\.º|%)?")
+
+
+def _number_to_words(token: str, lang: str) -> str:
+    """Spell a digit group the way a sample would say it ("33" -> "thirty three" / "treinta y tres")."""
+    suffix = ""
+    match = re.match(r"([\d.,]+?)(st|nd|rd|th|º|ª|\.º|%)?$", token)
+    if not match:  # pragma: no cover - the caller's regex guarantees a match
+        return token
+    digits, suffix = match.group(1), match.group(2) or ""
+    words = _en_words if lang != "es" else _es_words
+    if lang == "es":
+        thousands_sep, decimal_sep, point = ".", ",", "coma"
+    else:
+        thousands_sep, decimal_sep, point = ",", ".", "point"
+    digits = re.sub(rf"(?<=\d){re.escape(thousands_sep)}(?=\d{{3}}\b)", "", digits)
+    whole, _, frac = digits.partition(decimal_sep)
+    whole = re.sub(r"\D", "", whole)
+    if not whole:
+        return token
+    n = int(whole)
+    if suffix in {"st", "nd", "rd", "th"} and lang != "es" and not frac:
+        return _en_ordinal(n)
+    if suffix in {"º", "ª", ".º"} and lang == "es" and 0 < n < len(_ES_ORDINALS) and not frac:
+        return _ES_ORDINALS[n] if suffix != "ª" else _ES_ORDINALS[n][:-1] + "a"
+    text = words(n)
+    if frac:
+        text += f" {point} " + " ".join(words(int(d)) for d in frac if d.isdigit())
+    if suffix == "%":
+        text += " por ciento" if lang == "es" else " percent"
+    return text
+
+
+def normalise(text: str, lang: str = "en") -> str:
+    """Lower-case, spell digits, drop punctuation (keeping apostrophes inside words), collapse spaces.
+
+    Samples and utterances both pass through here so that they compare like with like. Accents are kept (slot
+    values are reported as spoken); `fold` removes them for matching.
+    """
+    text = unicodedata.normalize("NFC", text).lower()
+    text = text.replace("’", "'").replace("‘", "'").replace("`", "'")
+    text = re.sub(r"(?<=\d):(?=\d)", " ", text)  # 7:30 -> 7 30
+    text = _NUMBER_RE.sub(lambda m: f" {_number_to_words(m.group(0), lang)} ", text)
+    text = text.replace("&", " y " if lang == "es" else " and ")
+    text = re.sub(r"[^\w\s']|_", " ", text)
+    text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)
+    return " ".join(text.split())
+
+
+def fold(text: str) -> str:
+    """Matching form: no accents ("sí" == "si"), no apostrophes ("lets" == "let's"). Keeps token boundaries."""
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFC", stripped).replace("'", "")
+
+
+# ----------------------------------------------------------------------------------------------------
+# Language resources
+# ----------------------------------------------------------------------------------------------------
+_FILLERS = {
+    "en": [
+        "um", "umm", "uh", "uhm", "uhh", "er", "erm", "hmm", "mm", "please", "alexa", "hey", "so um",
+        "can you", "could you", "would you", "will you", "can you please", "could you please",
+        "i want to", "i wanna", "i would like to", "i'd like to", "i want you to", "i'd like you to",
+        "kindly", "just",
+    ],
+    "es": [
+        "eh", "em", "emm", "mmm", "este eh", "pues", "oye", "alexa", "por favor", "porfa", "porfavor",
+        "puedes", "podrías", "me puedes", "me podrías", "quiero", "quisiera", "me gustaría",
+    ],
+}
+_STOPWORDS = {
+    "en": set(
+        "a an the my your our is are am was be it it's its to of in on at for and or i i'm me this that "
+        "do does did some any".split()
+    ),
+    "es": set(
+        "el la los las un una unos unas de del mi mis tu tus me se es son a al en y o que lo le por con su "
+        "sus esto esta este".split()
+    ),
+}
+_EN_NUM_VALUES: dict[str, int] = {w: i for i, w in enumerate(_EN_ONES)} | {
+    w: 10 * i for i, w in enumerate(_EN_TENS) if i >= 2
+}
+_ES_NUM_VALUES: dict[str, int] = {fold(w): i for i, w in enumerate(_ES_ONES)} | {
+    fold(w): 10 * i for i, w in enumerate(_ES_TENS) if i >= 2
+} | {fold(w): 100 * i for i, w in enumerate(_ES_HUNDREDS) if i >= 1} | {
+    "un": 1, "una": 1, "veintiun": 21, "veintiuna": 21, "cien": 100, "quinientas": 500,
+    "doscientas": 200, "trescientas": 300, "cuatrocientas": 400, "seiscientas": 600, "setecientas": 700,
+    "ochocientas": 800, "novecientas": 900,
+}
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "mil": 1000, "millon": 1_000_000,
+           "millones": 1_000_000}
+_NUM_JOINERS = {"en": {"and"}, "es": {"y"}}
+_ARTICLE_NUMBERS = {"en": {"a", "an"}, "es": {"un", "una"}}  # only numbers when followed by a number/unit word
+_DURATION_UNITS = {
+    "en": {"second": "S", "seconds": "S", "minute": "M", "minutes": "M", "hour": "H", "hours": "H",
+           "sec": "S", "secs": "S", "min": "M", "mins": "M"},
+    "es": {"segundo": "S", "segundos": "S", "minuto": "M", "minutos": "M", "hora": "H", "horas": "H"},
+}
+_PLACEHOLDER = {  # what coverage puts in AMAZON.* slots; also a sane "plausible word" for docs
+    "en": {"AMAZON.NUMBER": "three", "AMAZON.DURATION": "five minutes", "AMAZON.FirstName": "sam",
+           "AMAZON.US_FIRST_NAME": "sam", "AMAZON.Ordinal": "second", "AMAZON.ORDINAL": "second",
+           "AMAZON.SearchQuery": "how to sit", "AMAZON.DATE": "today", "AMAZON.TIME": "seven am",
+           "*": "something"},
+    "es": {"AMAZON.NUMBER": "tres", "AMAZON.DURATION": "cinco minutos", "AMAZON.FirstName": "ana",
+           "AMAZON.Ordinal": "segundo", "AMAZON.ORDINAL": "segundo", "AMAZON.SearchQuery": "cómo sentarme",
+           "AMAZON.DATE": "hoy", "AMAZON.TIME": "las siete", "*": "algo"},
+}
+# Invocation phrasing. Each verb is followed by the invocation name; connectors after it are optional and are
+# tried both stripped and kept ("ask spine coach to X" / "ask spine coach why X").
+_INVOKE_VERBS = {
+    "en": ["ask", "tell", "open", "launch", "start", "begin", "load", "run", "use", "talk to", "speak to",
+           "play", "resume", "enable"],
+    "es": ["pide a", "pídele a", "pidele a", "abre", "pregunta a", "pregúntale a", "preguntale a", "dile a",
+           "inicia", "empieza", "comienza", "lanza", "usa", "habla con", "ejecuta", "pon", "activa", "abrir"],
+}
+_INVOKE_CONNECTORS = {
+    "en": ["to", "about", "for", "if", "whether", "and", "that", "and then"],
+    "es": ["que", "sobre", "acerca de", "y", "si", "por"],
+}
+_INVOKE_SUFFIXES = {
+    "en": ["using", "with", "from", "on", "in", "via"],
+    "es": ["con", "en", "usando", "de", "desde"],
+}
+_WAKE_PREFIX = {"en": ["alexa", "hey alexa", "ok alexa", "okay alexa", "echo", "computer"],
+                "es": ["alexa", "oye alexa", "ok alexa", "hola alexa"]}
+
+
+def _words(phrases: Iterable[str], lang: str) -> list[tuple[str, ...]]:
+    out = {tuple(fold(normalise(p, lang)).split()) for p in phrases}
+    return sorted((p for p in out if p), key=len, reverse=True)
+
+
+def parse_number(words: str, lang: str) -> int | None:
+    """Number words back to an int ("thirty three" -> 33), because Alexa sends AMAZON.NUMBER values as digits."""
+    values = _ES_NUM_VALUES if lang == "es" else _EN_NUM_VALUES
+    total, current, seen = 0, 0, False
+    for word in fold(words).split():
+        if word in _NUM_JOINERS.get(lang, set()):
+            continue
+        if word in _ARTICLE_NUMBERS.get(lang, set()):
+            current += 1
+            seen = True
+        elif word in values:
+            current += values[word]
+            seen = True
+        elif word in _SCALES:
+            scale = _SCALES[word]
+            if scale == 100:
+                current = max(current, 1) * 100
+            else:
+                total += max(current, 1) * scale
+                current = 0
+            seen = True
+        else:
+            return None
+    return total + current if seen else None
+
+
+def _duration_iso(words: str, lang: str) -> str | None:
+    """"five minutes and thirty seconds" -> "PT5M30S", the AMAZON.DURATION form Alexa sends."""
+    units = _DURATION_UNITS.get(lang, _DURATION_UNITS["en"])
+    parts: dict[str, int] = {}
+    pending: list[str] = []
+    for word in fold(words).split():
+        if word in units:
+            number = parse_number(" ".join(pending), lang) if pending else 1
+            if number is None:
+                return None
+            parts[units[word]] = parts.get(units[word], 0) + number
+            pending = []
+        elif word in _NUM_JOINERS.get(lang, set()) and not pending:
+            continue
+        else:
+            pending.append(word)
+    if pending or not parts:
+        return None
+    return "PT" + "".join(f"{parts[k]}{k}" for k in "HMS" if k in parts)
+
+
+def _number_words(lang: str) -> set[str]:
+    values = _ES_NUM_VALUES if lang == "es" else _EN_NUM_VALUES
+    scales = {"mil", "millon", "millones"} if lang == "es" else {"hundred", "thousand", "million"}
+    return (set(values) | scales) - _ARTICLE_NUMBERS.get(lang, set())
+
+
+def _number_regex(lang: str) -> str:
+    words = sorted(_number_words(lang), key=len, reverse=True)
+    word = "(?:" + "|".join(map(re.escape, words)) + ")"
+    joiner = "(?:" + "|".join(sorted(_NUM_JOINERS.get(lang, set()))) + ") "
+    return f"(?:{word}(?: (?:{joiner})?{word})*)"
+
+
+def _duration_regex(lang: str) -> str:
+    number = _number_regex(lang)
+    articles = "|".join(sorted(_ARTICLE_NUMBERS.get(lang, set())))
+    units = "(?:" + "|".join(sorted(_DURATION_UNITS.get(lang, _DURATION_UNITS["en"]), key=len, reverse=True)) + ")"
+    one = f"(?:(?:{number}|{articles}) {units})"
+    joiner = "|".join(_NUM_JOINERS.get(lang, set()))
+    return f"(?:{one}(?: (?:(?:{joiner}) )?{one})*)"
+
+
+_ANY_WORDS = r"[^ ]+(?: [^ ]+)*?"
+
+
+# ----------------------------------------------------------------------------------------------------
+# Model helpers (shared with coverage.py)
+# ----------------------------------------------------------------------------------------------------
+def language_model(model: dict[str, Any]) -> dict[str, Any]:
+    """Accept the whole file, {"languageModel": ...} or the languageModel itself."""
+    if "interactionModel" in model:
+        model = model["interactionModel"]
+    return model.get("languageModel", model)
+
+
+def value_id(value: dict[str, Any]) -> str:
+    """The id Alexa reports for a slot type value: the model's id, else a stable hash like Alexa generates."""
+    if value.get("id"):
+        return str(value["id"])
+    return hashlib.md5(value["name"]["value"].encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def slot_kind(type_name: str, custom_types: Iterable[str]) -> Literal["custom", "number", "duration", "generic"]:
+    """Why: custom types constrain the words, NUMBER/DURATION have a grammar, other AMAZON.* take anything."""
+    if type_name in set(custom_types):
+        return "custom"
+    if type_name == "AMAZON.NUMBER":
+        return "number"
+    if type_name == "AMAZON.DURATION":
+        return "duration"
+    return "generic"
+
+
+def placeholder_value(type_name: str, model: dict[str, Any], locale: str) -> str:
+    """A representative spoken value for a slot type (first listed value, or a plausible word for AMAZON.*)."""
+    for slot_type in language_model(model).get("types", []):
+        if slot_type["name"] == type_name and slot_type.get("values"):
+            return str(slot_type["values"][0]["name"]["value"])
+    table = _PLACEHOLDER.get(_lang(locale), _PLACEHOLDER["en"])
+    return table.get(type_name, table["*"])
+
+
+def _load_builtin_phrases() -> dict[str, dict[str, list[str]]]:
+    with BUILTIN_PHRASES_FILE.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    return {lang: {intent: [str(p) for p in phrases or []] for intent, phrases in intents.items()}
+            for lang, intents in data.items()}
+
+
+_BUILTIN_CACHE: dict[str, dict[str, list[str]]] = {}
+
+
+def builtin_phrases(lang: str) -> dict[str, list[str]]:
+    """Built-in intent phrasings for a language (cached: the YAML is read once per process)."""
+    if not _BUILTIN_CACHE:
+        _BUILTIN_CACHE.update(_load_builtin_phrases())
+    return _BUILTIN_CACHE.get(lang, {})
+
+
+# ----------------------------------------------------------------------------------------------------
+# Edit distance (small, because rapidfuzz is not available and the strings are single words)
+# ----------------------------------------------------------------------------------------------------
+def osa_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: Levenshtein plus adjacent transposition ("dose" -> "does" is 1)."""
+    if a == b:
+        return 0
+    la, lb = len(a), len(b)
+    prev2: list[int] = []
+    prev = list(range(lb + 1))
+    for i in range(1, la + 1):
+        cur = [i] + [0] * lb
+        for j in range(1, lb + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[lb]
+
+
+def _max_edits(word: str) -> int:
+    if len(word) >= 7:
+        return 2
+    if len(word) >= 4:
+        return 1
+    return 0
+
+
+def _deletes(word: str, depth: int) -> set[str]:
+    out = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        out |= frontier
+    return out
+
+
+def _stem(word: str, lang: str) -> str:
+    """A deliberately crude stemmer: enough for "cracks"/"cracking"/"cracked" to meet "crack"."""
+    suffixes = ("mente", "es", "s") if lang == "es" else ("ing", "ed", "es", "s")
+    for suffix in suffixes:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+# ----------------------------------------------------------------------------------------------------
+# Compiled model
+# ----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _SlotRef:
+    name: str
+    type_name: str
+    kind: str
+
+
+@dataclass
+class _Sample:
+    intent: str
+    text: str
+    source: Literal["model", "builtin"]
+    parts: list[str | _SlotRef]
+    literals: frozenset[str]
+    n_literals: int
+    strict: re.Pattern[str]
+    loose: re.Pattern[str] | None
+    groups: list[_SlotRef]
+    # tolerant-match view (fillers removed)
+    t_literals: list[str] = field(default_factory=list)
+    t_slots: list[_SlotRef] = field(default_factory=list)
+    t_weight: float = 0.0
+
+
+@dataclass
+class _Span:
+    kind_key: str  # custom type name, "#number" or "#duration"
+    start: int
+    end: int
+    credit: float
+    entry: tuple[str, str] | None  # (id, canonical name) for custom types
+
+
+@dataclass
+class _Utterance:
+    """Per-utterance data for the tolerant pass, computed once and shared by every sample scored."""
+
+    orig: list[str]
+    where: dict[str, list[tuple[int, float]]]  # known word -> [(utterance position, credit)]
+    weights: list[float]
+    total_weight: float
+    spans: list[_Span]
+
+
+@dataclass
+class _Candidate:
+    orig: list[str]
+    folded: list[str]
+    invoked: bool
+    filler_stripped: bool = False
+
+
+class Understander:
+    """Resolves utterances against one locale's interaction model. Build once; resolve() is cheap."""
+
+    _cache: dict[tuple[str, str, int], Understander] = {}  # noqa: RUF012 - deliberate class-level cache
+
+    def __init__(self, model: dict[str, Any], locale: str) -> None:
+        self.model = model
+        self.locale = locale
+        self.lang = _lang(locale)
+        lm = language_model(model)
+        self.invocation_name: str = str(lm.get("invocationName", ""))
+        self._types: dict[str, dict[tuple[str, ...], list[tuple[str, str]]]] = {}
+        for slot_type in lm.get("types", []):
+            phrases: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+            for value in slot_type.get("values", []):
+                entry = (value_id(value), str(value["name"]["value"]))
+                for spoken in [value["name"]["value"], *value["name"].get("synonyms", [])]:
+                    key = tuple(fold(normalise(spoken, self.lang)).split())
+                    if key and entry not in phrases.setdefault(key, []):
+                        phrases[key].append(entry)
+            self._types[slot_type["name"]] = phrases
+        self.intents: list[str] = [intent["name"] for intent in lm.get("intents", [])]
+        self._has_fallback = FALLBACK in self.intents
+        self._fillers = _words(_FILLERS.get(self.lang, []), self.lang)
+        self._stop = {fold(w) for w in _STOPWORDS.get(self.lang, set())}
+        self._number_re = _number_regex(self.lang)
+        self._duration_re = _duration_regex(self.lang)
+        self._number_words = _number_words(self.lang)
+        self._units = set(_DURATION_UNITS.get(self.lang, _DURATION_UNITS["en"]))
+        self.samples: list[_Sample] = []
+        builtins = builtin_phrases(self.lang)
+        for intent in lm.get("intents", []):
+            name = intent["name"]
+            slots = {s["name"]: s["type"] for s in intent.get("slots", []) or []}
+            for text in intent.get("samples", []) or []:
+                self._add_sample(name, text, slots, "model")
+            if name.startswith("AMAZON."):
+                for text in builtins.get(name, []):
+                    self._add_sample(name, text, slots, "builtin")
+        self._index_tolerant()
+        self._wake = _words(_WAKE_PREFIX.get(self.lang, []), self.lang)
+        self._invocation = self._compile_invocation()
+
+    # ---- construction -------------------------------------------------------------------------------------
+    @classmethod
+    def from_model(cls, model: dict[str, Any], locale: str) -> Understander:
+        return cls(model, locale)
+
+    @classmethod
+    def from_file(cls, path: str | Path, locale: str | None = None) -> Understander:
+        """Locale defaults to the file's stem (interaction_models/en-US.json -> en-US)."""
+        path = Path(path)
+        with path.open(encoding="utf-8") as handle:
+            model = json.load(handle)
+        return cls(model, locale or path.stem)
+
+    @classmethod
+    def for_locale(cls, locale: str, models_dir: str | Path = Path("interaction_models")) -> Understander:
+        """Cached per file and modification time, so a regenerated model is picked up without a restart."""
+        path = (Path(models_dir) / f"{locale}.json").resolve()
+        key = (locale, str(path), path.stat().st_mtime_ns)
+        if key not in cls._cache:
+            cls._cache[key] = cls.from_file(path, locale)
+        return cls._cache[key]
+
+    def _slot_pattern(self, ref: _SlotRef, strict: bool) -> str:
+        if ref.kind == "custom":
+            if not strict:
+                return _ANY_WORDS
+            phrases = sorted({" ".join(p) for p in self._types.get(ref.type_name, {})}, key=len, reverse=True)
+            return "(?:" + "|".join(map(re.escape, phrases)) + ")" if phrases else "(?!)"
+        if ref.kind == "number":
+            return self._number_re
+        if ref.kind == "duration":
+            return self._duration_re
+        return _ANY_WORDS
+
+    def _add_sample(self, intent: str, text: str, slots: dict[str, str], source: Literal["model", "builtin"]) -> None:
+        parts: list[str | _SlotRef] = []
+        for i, chunk in enumerate(re.split(r"\{([^}]+)\}", text)):
+            if i % 2:
+                type_name = slots.get(chunk, "AMAZON.SearchQuery")
+                parts.append(_SlotRef(chunk, type_name, slot_kind(type_name, self._types)))
+            else:
+                parts.extend(fold(normalise(chunk, self.lang)).split())
+        if not parts:
+            return
+        refs = [p for p in parts if isinstance(p, _SlotRef)]
+        literals = [p for p in parts if isinstance(p, str)]
+
+        def compile_(strict: bool) -> re.Pattern[str]:
+            pieces = []
+            for part in parts:
+                if isinstance(part, str):
+                    pieces.append(re.escape(part))
+                else:
+                    pieces.append(f"({self._slot_pattern(part, strict)})")
+            return re.compile("^" + " ".join(pieces) + "$")
+
+        has_custom = any(r.kind == "custom" for r in refs)
+        self.samples.append(_Sample(
+            intent=intent, text=text, source=source, parts=parts, literals=frozenset(literals),
+            n_literals=len(literals), strict=compile_(True), loose=compile_(False) if has_custom else None,
+            groups=refs,
+        ))
+
+    def _index_tolerant(self) -> None:
+        """Precompute weights, vocabulary and indexes so that the tolerant pass touches few samples."""
+        for sample in self.samples:
+            folded = [p for p in sample.parts if isinstance(p, str)]
+            sample.t_literals = self._strip_fillers_folded(folded)
+            sample.t_slots = [p for p in sample.parts if isinstance(p, _SlotRef)]
+        by_intent: dict[str, set[str]] = {}
+        for sample in self.samples:
+            by_intent.setdefault(sample.intent, set()).update(sample.t_literals)
+        n = max(len(by_intent), 1)
+        df: dict[str, int] = {}
+        for words in by_intent.values():
+            for word in words:
+                df[word] = df.get(word, 0) + 1
+        self._idf = {w: 1.0 + math.log((n + 1) / (c + 1)) for w, c in df.items()}
+        self._unknown_weight = 1.0 + math.log(n + 1)
+        self._slot_weight = {"custom": 3.0, "number": 3.0, "duration": 3.0, "generic": 1.5}
+        for sample in self.samples:
+            sample.t_weight = sum(self._weight(w) for w in sample.t_literals) + sum(
+                self._slot_weight[r.kind] for r in sample.t_slots)
+        # Known words: sample words, slot values, number words. Typos are looked up through a deletion index.
+        known = set(df)
+        for phrases in self._types.values():
+            for phrase in phrases:
+                known.update(phrase)
+        known |= self._number_words | {fold(u) for u in self._units}
+        self._known = known
+        self._delete_index: dict[str, set[str]] = {}
+        for word in known:
+            for variant in _deletes(word, _max_edits(word)):
+                self._delete_index.setdefault(variant, set()).add(word)
+        self._stems: dict[str, set[str]] = {}
+        for word in known:
+            self._stems.setdefault(_stem(word, self.lang), set()).add(word)
+        self._similar_cache: dict[str, dict[str, float]] = {}
+        # Inverted index on content words; samples with only stop words, or with slots, are always scored.
+        self._by_word: dict[str, list[int]] = {}
+        self._always: list[int] = []
+        self._by_slot_key: dict[str, list[int]] = {}
+        for i, sample in enumerate(self.samples):
+            content = {w for w in sample.t_literals if w not in self._stop}
+            for word in content:
+                self._by_word.setdefault(word, []).append(i)
+            for ref in sample.t_slots:
+                if ref.kind == "generic":
+                    self._always.append(i)
+                else:
+                    self._by_slot_key.setdefault(self._span_key(ref), []).append(i)
+            if not content and not sample.t_slots:
+                self._always.append(i)
+        # Single-word phrases of custom types, by first word, for span detection.
+        self._phrase_index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for type_name, phrases in self._types.items():
+            for phrase in phrases:
+                self._phrase_index.setdefault(phrase[0], []).append((phrase, type_name))
+
+    def _compile_invocation(self) -> re.Pattern[str] | None:
+        inv = fold(normalise(self.invocation_name, self.lang))
+        if not inv:
+            return None
+        wake = "|".join(re.escape(" ".join(p)) for p in _words(_WAKE_PREFIX.get(self.lang, []), self.lang))
+        verbs = "|".join(re.escape(" ".join(p)) for p in _words(_INVOKE_VERBS.get(self.lang, []), self.lang))
+        conns = "|".join(re.escape(" ".join(p)) for p in _words(_INVOKE_CONNECTORS.get(self.lang, []), self.lang))
+        sufs = "|".join(re.escape(" ".join(p)) for p in _words(_INVOKE_SUFFIXES.get(self.lang, []), self.lang))
+        self._suffix_re = re.compile(rf"^(?P<rest>.+?) (?:{sufs}) {re.escape(inv)}$")
+        return re.compile(
+            rf"^(?:(?:{wake}) )?(?:(?:{verbs}) )?{re.escape(inv)}(?: (?P<conn>{conns}))?(?: (?P<rest>.*))?$"
+        )
+
+    # ---- helpers ------------------------------------------------------------------------------------------
+    def _weight(self, word: str) -> float:
+        base = self._idf.get(word, self._unknown_weight)
+        return base * 0.3 if word in self._stop else base
+
+    def _utterance_weight(self, word: str) -> float:
+        """A typo weighs like the word it stands for; a truly unknown word weighs the most (it is off-topic)."""
+        if word in self._idf:
+            return self._weight(word)
+        similar = self._similar(word)
+        in_vocab = [k for k in similar if k in self._idf]
+        if in_vocab:
+            return self._weight(max(in_vocab, key=lambda k: similar[k]))
+        return self._weight(word)
+
+    def _similar(self, word: str) -> dict[str, float]:
+        """Known words this token could be: itself (1.0), same stem (0.9), one or two typos away (0.8/0.7)."""
+        cached = self._similar_cache.get(word)
+        if cached is not None:
+            return cached
+        out: dict[str, float] = {}
+        if word in self._known:
+            out[word] = 1.0
+        for other in self._stems.get(_stem(word, self.lang), ()):
+            out.setdefault(other, 0.9)
+        if word not in self._known and _max_edits(word):
+            candidates: set[str] = set()
+            for variant in _deletes(word, _max_edits(word)):
+                candidates |= self._delete_index.get(variant, set())
+            for other in candidates:
+                if other in out:
+                    continue
+                limit = min(_max_edits(word), _max_edits(other))
+                if not limit:
+                    continue
+                distance = osa_distance(word, other)
+                if distance <= limit:
+                    out[other] = 0.8 if distance == 1 else 0.7
+        if len(self._similar_cache) < 50_000:
+            self._similar_cache[word] = out
+        return out
+
+    def _span_key(self, ref: _SlotRef) -> str:
+        return ref.type_name if ref.kind == "custom" else f"#{ref.kind}"
+
+    def _strip_fillers_folded(self, words: Sequence[str]) -> list[str]:
+        keep = self._filler_mask(words)
+        return [w for w, k in zip(words, keep, strict=True) if k]
+
+    def _filler_mask(self, words: Sequence[str]) -> list[bool]:
+        keep = [True] * len(words)
+        i = 0
+        while i < len(words):
+            for phrase in self._fillers:
+                if tuple(words[i:i + len(phrase)]) == phrase:
+                    for j in range(i, i + len(phrase)):
+                        keep[j] = False
+                    i += len(phrase)
+                    break
+            else:
+                i += 1
+        return keep
+
+    # ---- resolution ---------------------------------------------------------------------------------------
+    def normalise(self, utterance: str) -> str:
+        return normalise(utterance, self.lang)
+
+    def resolve(self, utterance: str) -> Resolution:
+        """Predict Alexa's intent and slots for a typed utterance (see module docstring for the order)."""
+        orig = self.normalise(utterance).split()
+        folded = [fold(w) for w in orig]
+        candidates, launch = self._split_invocation(orig, folded)
+        if launch:
+            return Resolution(LAUNCH, {}, 1.0, None, invoked=True)
+        invoked = any(c.invoked for c in candidates)
+        stripped = [self._without_fillers(c) for c in candidates]
+        best: Resolution | None = None
+        for cand in [*candidates, *(c for c in stripped if c.filler_stripped)]:
+            found = self._exact(cand) if cand.folded else None
+            if found and (best is None or found.confidence > best.confidence):
+                best = found
+        if best is not None:
+            return best
+        best_score, best_sample, best_slots = 0.0, None, {}
+        for cand in stripped:
+            if not cand.folded:
+                continue
+            score, sample, slots = self._tolerant(cand)
+            if score > best_score:
+                best_score, best_sample, best_slots = score, sample, slots
+        if best_sample is not None and (best_score >= THRESHOLD or not self._has_fallback):
+            return Resolution(best_sample.intent, best_slots, round(min(best_score, TOLERANT_CAP), 3),
+                              best_sample.text, invoked=invoked)
+        return Resolution(FALLBACK, {}, round(best_score, 3), None, invoked=invoked,
+                          nearest=best_sample.intent if best_sample else None)
+
+    def _without_fillers(self, cand: _Candidate) -> _Candidate:
+        mask = self._filler_mask(cand.folded)
+        if all(mask):
+            return cand
+        return _Candidate(
+            [w for w, k in zip(cand.orig, mask, strict=True) if k],
+            [w for w, k in zip(cand.folded, mask, strict=True) if k],
+            cand.invoked, filler_stripped=True,
+        )
+
+    def _split_invocation(self, orig: list[str], folded: list[str]) -> tuple[list[_Candidate], bool]:
+        """Undo one-shot phrasing. Returns (candidates, launch_only).
+
+        "alexa ask spine coach to X" gives candidates "X" and "to X" (a connector may belong to the request,
+        as in "ask spine coach why ..."; resolve() keeps whichever matches better). "open spine coach" alone
+        is a launch. A leading wake word is always dropped.
+        """
+        text = " ".join(folded)
+        if self._invocation is not None and text:
+            match = self._invocation.match(text)
+            if match:
+                if match.group("rest") is None and match.group("conn") is None:
+                    return [], True
+                candidates = []
+                if match.group("rest") is not None:
+                    at = text[: match.start("rest")].count(" ")
+                    candidates.append(_Candidate(orig[at:], folded[at:], True))
+                if match.group("conn") is not None:
+                    at = text[: match.start("conn")].count(" ")
+                    candidates.append(_Candidate(orig[at:], folded[at:], True))
+                return candidates, False
+            match = self._suffix_re.match(text)
+            if match:
+                end = len(match.group("rest").split())
+                start = self._leading_wake(folded[:end])
+                return [_Candidate(orig[start:end], folded[start:end], True)], False
+        start = self._leading_wake(folded)
+        return [_Candidate(orig[start:], folded[start:], False)], False
+
+    def _leading_wake(self, folded: list[str]) -> int:
+        for phrase in self._wake:
+            if tuple(folded[: len(phrase)]) == phrase:
+                return len(phrase)
+        return 0
+
+    def _exact(self, cand: _Candidate) -> Resolution | None:
+        text = " ".join(cand.folded)
+        words = set(cand.folded)
+        n_words = len(cand.folded)
+        best_key: tuple[Any, ...] | None = None
+        best: tuple[_Sample, dict[str, SlotValue], bool] | None = None
+        for sample in self.samples:
+            if sample.n_literals > n_words or not sample.literals <= words:
+                continue
+            match = sample.strict.match(text)
+            listed = True
+            if match is None and sample.loose is not None:
+                match = sample.loose.match(text)
+                listed = False
+            if match is None:
+                continue
+            slots, resolved = self._slots_from_match(sample, match, text, cand.orig)
+            listed = listed and resolved
+            key = (listed, sample.source == "model", sample.n_literals, -len(sample.groups))
+            if best_key is None or key > best_key:
+                best_key, best = key, (sample, slots, listed)
+        if best is None:
+            return None
+        sample, slots, listed = best
+        confidence = 1.0 if listed else UNLISTED_VALUE_CONFIDENCE
+        if cand.filler_stripped:
+            confidence *= FILLER_FACTOR
+        return Resolution(sample.intent, slots, round(confidence, 3), sample.text, invoked=cand.invoked)
+
+    def _slots_from_match(
+        self, sample: _Sample, match: re.Match[str], text: str, orig: list[str]
+    ) -> tuple[dict[str, SlotValue], bool]:
+        slots: dict[str, SlotValue] = {}
+        all_ok = True
+        for index, ref in enumerate(sample.groups, start=1):
+            start, end = match.span(index)
+            first = text[:start].count(" ")
+            count = text[start:end].count(" ") + 1
+            spoken = " ".join(orig[first:first + count])
+            slot, ok = self._slot_value(ref, spoken)
+            all_ok = all_ok and ok
+            slots[ref.name] = slot
+        return slots, all_ok
+
+    def _slot_value(self, ref: _SlotRef, spoken: str, entry: tuple[str, str] | None = None) -> tuple[SlotValue, bool]:
+        """Turn spoken words into the value Alexa sends (digits for NUMBER, ISO 8601 for DURATION)."""
+        if ref.kind == "custom":
+            if entry is None:
+                entries = self._types.get(ref.type_name, {}).get(tuple(fold(spoken).split()))
+                entry = entries[0] if entries else None
+            if entry is None:
+                return SlotValue(ref.name, spoken, None, None), False
+            return SlotValue(ref.name, spoken, entry[0], entry[1]), True
+        if ref.kind == "number":
+            number = parse_number(spoken, self.lang)
+            return SlotValue(ref.name, str(number) if number is not None else spoken, None, None), number is not None
+        if ref.kind == "duration":
+            iso = _duration_iso(spoken, self.lang)
+            return SlotValue(ref.name, iso or spoken, None, None), iso is not None
+        return SlotValue(ref.name, spoken, None, None), True
+
+    # ---- tolerant pass ------------------------------------------------------------------------------------
+    def _spans(self, folded: list[str], similar: list[dict[str, float]]) -> list[_Span]:
+        """Where slot values could be in the utterance: custom values (typo-tolerant per word) and numbers."""
+        spans: list[_Span] = []
+        for i in range(len(folded)):
+            firsts = {folded[i]: 1.0} | similar[i]
+            for first, credit0 in firsts.items():
+                for phrase, type_name in self._phrase_index.get(first, ()):
+                    end = i + len(phrase)
+                    if end > len(folded):
+                        continue
+                    credit = credit0
+                    for offset, word in enumerate(phrase[1:], start=1):
+                        credit = min(credit, similar[i + offset].get(word, 0.0))
+                    if credit > 0:
+                        entry = self._types[type_name][phrase][0]
+                        spans.append(_Span(type_name, i, end, credit, entry))
+        # Numbers and durations: maximal runs of number words.
+        articles = _ARTICLE_NUMBERS.get(self.lang, set())
+        joiners = _NUM_JOINERS.get(self.lang, set())
+        i = 0
+        while i < len(folded):
+            word = folded[i]
+            if word in self._number_words or (word in articles and i + 1 < len(folded)
+                                              and (folded[i + 1] in self._number_words
+                                                   or folded[i + 1] in self._units)):
+                j = i + 1
+                while j < len(folded) and (folded[j] in self._number_words or (
+                        folded[j] in joiners and j + 1 < len(folded) and folded[j + 1] in self._number_words)):
+                    j += 1
+                if not (word in articles and folded[i + 1] in self._units):
+                    spans.append(_Span("#number", i, j, 1.0, None))
+                if j < len(folded) and folded[j] in self._units:
+                    spans.append(_Span("#duration", i, j + 1, 1.0, None))
+                i = j
+            else:
+                i += 1
+        spans.sort(key=lambda s: (-(s.end - s.start), s.start))
+        return spans
+
+    def _tolerant(self, cand: _Candidate) -> tuple[float, _Sample | None, dict[str, SlotValue]]:
+        """Score the samples that share a word or a slot value with the utterance; return the best."""
+        folded = cand.folded
+        similar = [self._similar(w) for w in folded]
+        where: dict[str, list[tuple[int, float]]] = {}
+        for j, sims in enumerate(similar):
+            for word, credit in sims.items():
+                where.setdefault(word, []).append((j, credit))
+        weights = [self._utterance_weight(w) for w in folded]
+        utterance = _Utterance(cand.orig, where, weights, sum(weights) or 1.0, self._spans(folded, similar))
+        ids: set[int] = set(self._always)
+        for word in where:
+            ids.update(self._by_word.get(word, ()))
+        for key in {s.kind_key for s in utterance.spans}:
+            ids.update(self._by_slot_key.get(key, ()))
+        best: tuple[float, _Sample | None, dict[str, SlotValue]] = (0.0, None, {})
+        for i in sorted(ids):
+            sample = self.samples[i]
+            score, slots = self._score(sample, utterance)
+            if score > best[0]:
+                best = (score, sample, slots)
+        return best
+
+    def _score(self, sample: _Sample, utterance: _Utterance) -> tuple[float, dict[str, SlotValue]]:
+        """Weighted soft F1 between utterance words and sample words, with a small bonus for word order.
+
+        Slots claim a detected value span first; each sample word then takes its best unused utterance word
+        (exact > same stem > typo); a generic AMAZON.* slot soaks up what is left, at a discount.
+        """
+        weights = utterance.weights
+        used = [False] * len(weights)
+        matched_u = matched_s = 0.0
+        slots: dict[str, SlotValue] = {}
+        for ref in sample.t_slots:
+            if ref.kind == "generic":
+                continue
+            key = self._span_key(ref)
+            span = next((sp for sp in utterance.spans
+                         if sp.kind_key == key and not any(used[sp.start:sp.end])), None)
+            if span is None:
+                continue
+            for j in range(span.start, span.end):
+                used[j] = True
+                matched_u += weights[j] * span.credit
+            matched_s += self._slot_weight[ref.kind] * span.credit
+            spoken = " ".join(utterance.orig[span.start:span.end])
+            slots[ref.name] = self._slot_value(ref, spoken, span.entry)[0]
+        positions: list[int] = []
+        for word in sample.t_literals:
+            last = positions[-1] if positions else -1
+            best_j, best_key = -1, (0.0, False, 0)
+            for j, credit in utterance.where.get(word, ()):
+                key = (credit, j > last, -j)  # best credit, then keep word order, then earliest
+                if not used[j] and (best_j < 0 or key > best_key):
+                    best_j, best_key = j, key
+            if best_j < 0:
+                continue
+            used[best_j] = True
+            positions.append(best_j)
+            weight = self._weight(word)
+            matched_s += weight * best_key[0]
+            matched_u += min(weight, weights[best_j]) * best_key[0]
+        generic = next((r for r in sample.t_slots if r.kind == "generic"), None)
+        leftover = [j for j, u in enumerate(used) if not u]
+        if generic is not None and leftover:
+            matched_u += sum(weights[j] for j in leftover) * 0.6
+            matched_s += self._slot_weight["generic"]
+            slots[generic.name] = SlotValue(generic.name, " ".join(utterance.orig[j] for j in leftover), None, None)
+        if matched_u <= 0 or matched_s <= 0:
+            return 0.0, {}
+        precision = min(matched_u / utterance.total_weight, 1.0)
+        recall = min(matched_s / (sample.t_weight or 1.0), 1.0)
+        f1 = 2 * precision * recall / (precision + recall)
+        in_order = sum(1 for a, b in itertools.pairwise(positions) if a < b)
+        order = in_order / (len(positions) - 1) if len(positions) > 1 else 1.0
+        return f1 * (0.92 + 0.08 * order), slots
+
+
+# ----------------------------------------------------------------------------------------------------
+# Request JSON
+# ----------------------------------------------------------------------------------------------------
+def slots_to_request(
+    res: Resolution, model: dict[str, Any], skill_id: str = DEFAULT_SKILL_ID, locale: str = "en-US"
+) -> dict[str, Any]:
+    """The `intent.slots` object exactly as Alexa sends it, entity resolution included.
+
+    Every declared slot appears; unfilled ones carry only name and confirmationStatus, as on a real device.
+    Custom types get a resolutionsPerAuthority entry (ER_SUCCESS_MATCH with every matching value, or
+    ER_SUCCESS_NO_MATCH); AMAZON.* types get none.
+    """
+    lm = language_model(model)
+    intent = next((i for i in lm.get("intents", []) if i["name"] == res.intent), None)
+    if intent is None:
+        return {}
+    types = {t["name"]: t for t in lm.get("types", [])}
+    lang = _lang(locale)
+    out: dict[str, Any] = {}
+    for declared in intent.get("slots", []) or []:
+        name, type_name = declared["name"], declared["type"]
+        filled = res.slots.get(name)
+        if filled is None:
+            out[name] = {"name": name, "confirmationStatus": "NONE"}
+            continue
+        slot: dict[str, Any] = {"name": name, "value": filled.value, "confirmationStatus": "NONE"}
+        if type_name in types:
+            spoken = tuple(fold(normalise(filled.value, lang)).split())
+            values = []
+            for value in types[type_name].get("values", []):
+                names = [value["name"]["value"], *value["name"].get("synonyms", [])]
+                if any(tuple(fold(normalise(n, lang)).split()) == spoken for n in names):
+                    values.append({"value": {"name": value["name"]["value"], "id": value_id(value)}})
+            if filled.resolved_id and not any(v["value"]["id"] == filled.resolved_id for v in values):
+                values.insert(0, {"value": {"name": filled.resolved_name, "id": filled.resolved_id}})
+            authority: dict[str, Any] = {
+                "authority": f"amzn1.er-authority.echo-sdk.{skill_id}.{type_name}",
+                "status": {"code": "ER_SUCCESS_MATCH" if values else "ER_SUCCESS_NO_MATCH"},
+            }
+            if values:
+                authority["values"] = values
+            slot["resolutions"] = {"resolutionsPerAuthority": [authority]}
+        slot["slotValue"] = {"type": "Simple", "value": filled.value}
+        if "resolutions" in slot:
+            slot["slotValue"]["resolutions"] = slot["resolutions"]
+        out[name] = slot
+    return out

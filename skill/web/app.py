@@ -1,0 +1,89 @@
+"""The Flask app factory: the skill as a web service for the dev server and self-hosting.
+
+A few lines around ``skill.entry.handle_event``: the same skill object as Lambda answers. With a
+``RequestVerifier`` every request is checked as Alexa requires of web-service skills.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from ask_sdk_core.skill import CustomSkill
+from flask import Flask, Response, jsonify, request
+
+from skill.entry import BadRequest, WrongSkill, handle_event
+
+log = logging.getLogger("spine_coach")
+MAX_BODY = 128 * 1024  # Alexa requests are a few KB; anything near this is not from Alexa
+
+
+def create_app(skill: CustomSkill | None = None, verifier: Any | None = None) -> Flask:
+    """Build the app. ``skill`` defaults to the process-wide one; ``verifier`` checks signatures."""
+    if skill is None:
+        from skill.assembly import get_skill
+
+        skill = get_skill()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.extensions["spine_coach_skill"] = skill
+
+    def error(status: int, message: str) -> tuple[Response, int]:
+        return jsonify({"error": message}), status
+
+    @app.get("/")
+    def status() -> Response:
+        return jsonify({"status": "ok", "skill": "Spine Coach", "verify": verifier is not None,
+                        "simulator": "/simulator"})
+
+    @app.post("/")
+    def alexa() -> tuple[Response, int] | Response:
+        body = request.get_data(cache=True)
+        if verifier is not None:
+            from skill.web.verification import VerificationError
+
+            try:
+                verifier.verify(request.headers, body)
+            except VerificationError as exc:
+                log.warning("refused an unverified request: %s", exc.reason)
+                return error(exc.status, exc.reason)
+        try:
+            event = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return error(400, "the body is not valid JSON")
+        try:
+            return jsonify(handle_event(event, None, skill))
+        except BadRequest as exc:
+            return error(400, str(exc))
+        except WrongSkill as exc:
+            return error(403, str(exc))
+
+    @app.errorhandler(413)
+    def too_large(_: Exception) -> tuple[Response, int]:
+        return error(413, f"the body is larger than {MAX_BODY} bytes")
+
+    @app.errorhandler(405)
+    def wrong_method(_: Exception) -> tuple[Response, int]:
+        return error(405, "POST an Alexa request envelope to /")
+
+    @app.errorhandler(404)
+    def not_found(_: Exception) -> tuple[Response, int]:
+        return error(404, "not found: POST Alexa requests to /")
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> tuple[Response, int]:
+        log.error("unexpected server error", exc_info=exc)
+        return error(500, "internal error")
+
+    _add_simulator(app)
+    return app
+
+
+def _add_simulator(app: Flask) -> None:
+    """The browser simulator, when its module is present (it is dev-only and not in the Lambda zip)."""
+    try:
+        from skill.web import simulator_page
+    except ImportError:
+        return
+    simulator_page.register(app)
