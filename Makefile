@@ -31,3 +31,15 @@ package: setup
 
 manifest: setup
 	$(PYTHON) -m skill manifest --output build/skill-package
+
+# --- Lambda package for `sam build` (template.yaml: Metadata BuildMethod: makefile) --------------------
+# sam build copies the project to a temporary folder, sets ARTIFACTS_DIR and runs this target there with
+# `make --makefile <this file>`. We change back into this Makefile's folder so the real tree (and its
+# build/ download cache) is used, and the package command copies exactly the files of
+# build/spine-coach-lambda.zip into ARTIFACTS_DIR.
+SAM_PROJECT_DIR := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+
+.PHONY: build-SpineCoachFunction
+build-SpineCoachFunction:
+	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set: run this target through sam build" >&2; exit 2; }
+	cd "$(SAM_PROJECT_DIR)" && "$(PYTHON)" -m skill package --output build --unzipped-into "$(abspath $(ARTIFACTS_DIR))"

@@ -6,6 +6,7 @@ PyYAML or this checker.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,18 +14,18 @@ from typing import Any
 from skill.core.content import (
     CUSTOM_INTENTS,
     FILES,
-    ID_RE,
-    INTENT_RE,
     MAX_SPEECH_WORDS,
     MIN_SAMPLES,
     PHRASES,
-    SAMPLE_RE,
     SIDES,
     ContentError,
     placeholders,
 )
 from skill.core.yamlfile import LocatedDoc, Path_, load_located
 
+SAMPLE_RE = re.compile(r"^(?:[^\W\d_]|[ '.\-]|\{(?:Routine|Stretch)\})+$")
+ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+INTENT_RE = re.compile(r"^[A-Z][A-Za-z]*Intent$")
 MAX_TEXT = 2000  # far below Alexa's 8,000-character speech limit; a longer content line is a mistake
 
 
@@ -273,14 +274,22 @@ def _check_intents(c: Checker, data: Any, claimed: dict[str, str]) -> None:
         c.samples(intents, ("intents",), name, CUSTOM_INTENTS.get(name, frozenset()), name, claimed, minimum)
 
 
-def check_language(folder: Path, display_root: Path) -> tuple[dict[str, Any], list[str]]:
+def _display(path: Path) -> str:
+    """File names as an editor types them: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def check_language(folder: Path) -> tuple[dict[str, Any], list[str]]:
     """Validate one language folder; returns its raw data and the problems found."""
     problems: list[str] = []
     docs: dict[str, LocatedDoc] = {}
     for name in FILES:
         path = folder / f"{name}.yaml"
         try:
-            docs[name] = load_located(path, str(path.relative_to(display_root)))
+            docs[name] = load_located(path, _display(path))
         except ContentError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -314,8 +323,7 @@ def _shape(raw: dict[str, Any]) -> dict[str, Any]:
 def check_library(root: Path) -> dict[str, Any]:
     """Validate the locales file and every language it names; return the raw data for ``Library``."""
     problems: list[str] = []
-    display_root = root.parent.parent
-    locales_doc = load_located(root / "locales.yaml", str((root / "locales.yaml").relative_to(display_root)))
+    locales_doc = load_located(root / "locales.yaml", _display(root / "locales.yaml"))
     c = Checker(locales_doc, problems)
     spec = locales_doc.data if isinstance(locales_doc.data, dict) else {}
     locales = c.get(spec, (), "locales", dict) or {}
@@ -336,7 +344,7 @@ def check_library(root: Path) -> dict[str, Any]:
             if not folder.is_dir():
                 c.fail((*path, "language"), f"no content folder {lang}/")
                 continue
-            raw, found = check_language(folder, display_root)
+            raw, found = check_language(folder)
             problems.extend(found)
             languages[lang] = {"phrases": raw.get("phrases"), "topics": raw.get("topics"),
                                "routines": raw.get("routines"), "intents": raw.get("intents")}

@@ -7,7 +7,6 @@ checked and converted to plain JSON types here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from skill.core.routine import Progress
@@ -23,13 +22,24 @@ def _int(value: Any, default: int = 0) -> int:
     return number if number >= 0 else default
 
 
-@dataclass(slots=True)
 class Profile:
-    progress: Progress | None = None
-    completed: dict[str, int] = field(default_factory=dict)
-    visits: int = 0
-    last_visit: str | None = None
-    disclaimer_heard: bool = False
+    __slots__ = ("completed", "disclaimer_heard", "last_visit", "progress", "visits")
+
+    def __init__(self, progress: Progress | None = None, completed: dict[str, int] | None = None, visits: int = 0,
+                 last_visit: str | None = None, disclaimer_heard: bool = False) -> None:
+        self.progress = progress
+        self.completed = completed if completed is not None else {}
+        self.visits = visits
+        self.last_visit = last_visit
+        self.disclaimer_heard = disclaimer_heard
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Profile) and self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return f"Profile({self.to_dict()!r})"
 
     @property
     def completed_total(self) -> int:

@@ -7,28 +7,34 @@ always ends with a question and carries a reprompt.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from skill.core.speech import Speech
 
 
-@dataclass(frozen=True, slots=True)
-class Card:
+class Card(NamedTuple):
     title: str
     text: str
 
 
-@dataclass(slots=True)
 class Reply:
-    speech: Speech
-    question: str | None = None  # spoken last; present exactly when the session stays open
-    reprompt: str | None = None
-    card: Card | None = None
-    end_session: bool | None = None  # None: no opinion (empty replies to SessionEndedRequest)
-    offer: dict[str, Any] | None = None  # what a "yes" to the question leads to
-    view: dict[str, Any] | None = None  # what a screen shows (rendered as APL when the device has one)
-    extra: dict[str, Any] = field(default_factory=dict)
+    """A plain class, not a dataclass: defining dataclasses costs a Lambda cold start ~1 ms each."""
+
+    __slots__ = ("card", "end_session", "offer", "question", "reprompt", "speech", "view")
+
+    def __init__(self, speech: Speech, question: str | None = None, reprompt: str | None = None,
+                 card: Card | None = None, end_session: bool | None = None, offer: dict[str, Any] | None = None,
+                 view: dict[str, Any] | None = None) -> None:
+        self.speech = speech
+        self.question = question  # spoken last; present exactly when the session stays open
+        self.reprompt = reprompt
+        self.card = card
+        self.end_session = end_session  # None: no opinion (empty replies to SessionEndedRequest)
+        self.offer = offer  # what a "yes" to the question leads to
+        self.view = view  # what a screen shows (rendered as APL when the device has one)
+
+    def __repr__(self) -> str:
+        return f"Reply({self.full_speech().ssml()!r}, end_session={self.end_session}, offer={self.offer})"
 
     @classmethod
     def ask(cls, speech: Speech, question: str, reprompt: str | None = None, *, card: Card | None = None,

@@ -6,9 +6,8 @@ tested directly, and the state fits in session attributes and any store as a sma
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 SECONDS_PER_STEP_SPEECH = 15  # roughly how long the spoken instructions of a step take
 SINGLE_PREFIX = "stretch:"  # routine id of "guide me through the bridge": that one stretch on its own
@@ -41,8 +40,7 @@ class Kind(Enum):
     NO_ROUTINE = "no_routine"
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """One hold: a stretch, on one side (or none), one repetition."""
 
     stretch: str
@@ -54,8 +52,7 @@ class Step:
     first_of_stretch: bool  # speak the full set-up only the first time
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(NamedTuple):
     """A routine unrolled into the holds the user does, in order."""
 
     routine: str
@@ -78,8 +75,7 @@ def plan_routine(routine_id: str, entries: list[tuple[str, tuple[str, ...], int,
     return Plan(routine_id, tuple(steps), len(entries))
 
 
-@dataclass(frozen=True, slots=True)
-class Progress:
+class Progress(NamedTuple):
     """Where a user is: kept in the session and in the store, so it must survive JSON and DynamoDB."""
 
     routine: str
@@ -107,8 +103,7 @@ class Progress:
         return cls(data["routine"], index, bool(data.get("paused", False)), bool(data.get("halted", False)))
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     kind: Kind
     progress: Progress | None  # the state to keep; None when the routine is over or there is none
     step: Step | None = None
@@ -128,18 +123,18 @@ def apply(command: Command, progress: Progress | None, plan: Plan | None) -> Out
     if progress is None or plan is None or not plan.steps:
         return Outcome(Kind.NO_ROUTINE, None)
     index = min(progress.index, len(plan.steps) - 1)
-    here = replace(progress, index=index, paused=False)
+    here = progress._replace(index=index, paused=False)
     match command:
         case Command.NEXT:
             if index + 1 >= len(plan.steps):
                 return Outcome(Kind.FINISHED, None, plan=plan)
-            return _at(Kind.STEP, replace(here, index=index + 1, halted=False), plan)
+            return _at(Kind.STEP, here._replace(index=index + 1, halted=False), plan)
         case Command.PREVIOUS:
             if index == 0:
                 return _at(Kind.FIRST_STEP_AGAIN, here, plan)
-            return _at(Kind.STEP, replace(here, index=index - 1), plan)
+            return _at(Kind.STEP, here._replace(index=index - 1), plan)
         case Command.REPEAT | Command.RESUME:
-            return _at(Kind.STEP, replace(here, halted=False), plan)
+            return _at(Kind.STEP, here._replace(halted=False), plan)
         case Command.START_OVER:
             return _at(Kind.STEP, Progress(plan.routine), plan)
         case Command.SKIP:
@@ -147,16 +142,16 @@ def apply(command: Command, progress: Progress | None, plan: Plan | None) -> Out
             later = [i for i, s in enumerate(plan.steps) if s.stretch_number > current.stretch_number]
             if not later:
                 return Outcome(Kind.FINISHED, None, plan=plan, skipped=current)
-            outcome = _at(Kind.STEP, replace(here, index=later[0]), plan)
-            return replace(outcome, skipped=current)
+            outcome = _at(Kind.STEP, here._replace(index=later[0]), plan)
+            return outcome._replace(skipped=current)
         case Command.PAUSE:
-            return _at(Kind.PAUSED, replace(here, paused=True), plan)
+            return _at(Kind.PAUSED, here._replace(paused=True), plan)
         case Command.STATUS:
             return _at(Kind.STATUS, progress if progress.index == index else here, plan)
         case Command.STOP:
             return _at(Kind.STOPPED, here, plan)
         case Command.PAIN:
-            return _at(Kind.HALTED, replace(here, halted=True), plan)
+            return _at(Kind.HALTED, here._replace(halted=True), plan)
     raise ValueError(f"unknown command {command}")  # pragma: no cover - the match is exhaustive
 
 

@@ -6,7 +6,6 @@ store fails, the user's turn still has everything it needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from skill.core.profile import Profile
@@ -18,10 +17,12 @@ ROUTINE = "routine"
 LAST = "last"
 
 
-@dataclass(slots=True)
 class State:
-    session: dict[str, Any]
-    profile: Profile
+    __slots__ = ("profile", "session")
+
+    def __init__(self, session: dict[str, Any], profile: Profile) -> None:
+        self.session = session
+        self.profile = profile
 
     @property
     def progress(self) -> Progress | None:

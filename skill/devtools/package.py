@@ -11,8 +11,8 @@ Why a builder of our own instead of ``sam build``'s Python workflow or ``pip ins
   by a python3.13 interpreter, as unchecked-hash pycs so no source timestamp is checked at import.
 * Dev-only parts (web server, simulator, devtools, tests) never reach production, and the content YAML is
   replaced by the pre-validated JSON bundle so a cold start neither parses YAML nor validates content.
-* The zip is deterministic (sorted entries, fixed timestamps, fixed pyc paths): the same commit gives the
-  same bytes, so a deploy without changes uploads nothing new and a diff of two zips means a real change.
+* The zip is deterministic (sorted entries, fixed timestamps, fixed pyc paths, fixed hash seed): the same
+  commit gives the same bytes on any machine, so two builds can be compared and a difference is a change.
 
 ``sam build`` (``BuildMethod: makefile`` in template.yaml) runs the same code with ``--unzipped-into``.
 """
@@ -276,7 +276,10 @@ def _is_skipped(relative: Path) -> bool:
 
 
 def _write_bundle(target: Path) -> bool:
-    """Write the validated content bundle into ``target`` if the content module offers it."""
+    """Write the validated content bundle into ``target`` if the content module offers it.
+
+    The bundle is built from the content of the ``skill`` package this process imports (the project's).
+    """
     from skill.core import content
 
     write = getattr(content, "write_bundle", None)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response, SessionEndedRequest
@@ -12,8 +10,7 @@ from skill.core import answers
 from skill.core.content import library
 from skill.core.reply import Reply
 from skill.handlers.turn import CONTENT, SpineHandler, Turn, respond
-
-log = logging.getLogger("spine_coach")
+from skill.logs import logger
 
 
 class HelpHandler(SpineHandler):
@@ -41,10 +38,10 @@ class SessionEndedHandler(SpineHandler):
             reason = getattr(request.reason, "value", None)
             error = request.error
             if error is not None:
-                log.warning("session ended: %s (%s: %s)", reason, getattr(error.object_type, "value",
+                logger().warning("session ended: %s (%s: %s)", reason, getattr(error.object_type, "value",
                                                                          error.object_type), error.message)
             else:
-                log.info("session ended: %s", reason)
+                logger().info("session ended: %s", reason)
         turn.state.leave_routine()
         return Reply.silent()
 
@@ -57,7 +54,7 @@ class SilentHandler(SpineHandler):
     def answer(self, turn: Turn) -> Reply:
         cause = getattr(turn.handler_input.request_envelope.request, "error", None)
         if cause is not None:
-            log.error("Alexa reported an error in our last response: %s", getattr(cause, "message", cause))
+            logger().error("Alexa reported an error in our last response: %s", getattr(cause, "message", cause))
         return Reply.silent()
 
 
@@ -68,7 +65,7 @@ class FallbackHandler(SpineHandler):
 
     def answer(self, turn: Turn) -> Reply:
         if turn.intent != "AMAZON.FallbackIntent":
-            log.warning("unhandled intent %s", turn.intent)
+            logger().warning("unhandled intent %s", turn.intent)
         return answers.fallback(turn.content, turn.state)
 
 
@@ -79,7 +76,7 @@ class ErrorHandler(AbstractExceptionHandler):
         return True
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
-        log.error("error while handling a request", exc_info=exception)
+        logger().error("error while handling a request", exc_info=exception)
         request = handler_input.request_envelope.request
         if request is None or request.object_type in ("SessionEndedRequest", "System.ExceptionEncountered"):
             return handler_input.response_builder.response

@@ -6,9 +6,6 @@ log line per request all live here, in the ASK SDK's interceptor idiom.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -21,18 +18,11 @@ from skill.core.content import library
 from skill.core.profile import Profile
 from skill.core.state import State
 from skill.handlers.turn import CONTENT, STATE
+from skill.logs import logger, pseudonym, request_line
 
-log = logging.getLogger("spine_coach")
 SNAPSHOT = "profile_snapshot"
 STORE_OK = "store_ok"
 STARTED = "started"
-
-
-def hashed(identifier: str | None) -> str:
-    """A short stable pseudonym for ids in logs: raw user and device ids never appear there."""
-    if not identifier:
-        return "-"
-    return hashlib.sha256(identifier.encode("utf-8")).hexdigest()[:12]
 
 
 class LocaleInterceptor(AbstractRequestInterceptor):
@@ -56,15 +46,16 @@ class ProfileInterceptor(AbstractRequestInterceptor):
                 stored = attributes.persistent_attributes
             except Exception as exc:  # any store fault: the user's turn must not be lost
                 ok = False
-                log.error("store read failed: %s: %s", type(exc).__name__, exc)
+                logger().error("store read failed: %s: %s", type(exc).__name__, exc)
         profile = Profile.from_dict(stored)
+        snapshot = profile.to_dict()  # what the store holds, to write back only what changed
         session = handler_input.request_envelope.session
         if session is not None and session.new:
             profile.visits += 1
             profile.last_visit = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         request_attributes = attributes.request_attributes
         request_attributes[STATE] = State(attributes.session_attributes, profile)
-        request_attributes[SNAPSHOT] = Profile.from_dict(stored).to_dict()
+        request_attributes[SNAPSHOT] = snapshot
         request_attributes[STORE_OK] = ok
 
 
@@ -85,7 +76,7 @@ class SaveProfileInterceptor(AbstractResponseInterceptor):
             attributes.persistent_attributes = current
             attributes.save_persistent_attributes()
         except Exception as exc:  # the answer still goes out; the session keeps the place
-            log.error("store write failed: %s: %s", type(exc).__name__, exc)
+            logger().error("store write failed: %s: %s", type(exc).__name__, exc)
 
 
 class TimingInterceptor(AbstractRequestInterceptor):
@@ -109,9 +100,9 @@ class RequestLogInterceptor(AbstractResponseInterceptor):
             "new_session": bool(envelope.session and envelope.session.new),
             "end_session": getattr(response, "should_end_session", None) if response else None,
             "ms": round((time.perf_counter() - started) * 1000, 2),
-            "user": hashed(_user_id(handler_input)),
+            "user": pseudonym(_user_id(handler_input)),
         }
-        log.info(json.dumps(record, separators=(",", ":")))
+        request_line(record)
 
 
 def _user_id(handler_input: HandlerInput) -> str | None:

@@ -16,7 +16,7 @@ from ask_sdk_model.ui import SimpleCard
 
 from skill.core.content import LocaleContent
 from skill.core.reply import Reply
-from skill.core.speech import Speech, ssml_to_text
+from skill.core.speech import Speech
 from skill.core.state import LAST, OFFER, State
 
 CONTENT = "content"
@@ -90,7 +90,7 @@ def respond(handler_input: HandlerInput, reply: Reply) -> Response:
     else:
         session.pop(OFFER, None)
     if speech and reply.end_session is False:
-        session[LAST] = {"speech": ssml_to_text(reply.speech.ssml()), "question": reply.question or "",
+        session[LAST] = {"speech": reply.speech.text(), "question": reply.question or "",
                          "reprompt": reply.reprompt or ""}
     for directive in _directives(handler_input, reply):
         builder.add_directive(directive)

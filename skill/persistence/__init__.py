@@ -7,13 +7,12 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 
 ENV = "SPINE_COACH_STORE"
-DEFAULT_SQLITE = Path.home() / ".spine-coach" / "progress.db"
+DEFAULT_SQLITE = os.path.join(os.path.expanduser("~"), ".spine-coach", "progress.db")
 
 
 class StoreConfigError(ValueError):
@@ -35,6 +34,8 @@ def adapter_from_url(url: str) -> AbstractPersistenceAdapter:
         path = url.removeprefix("sqlite://")
         if not path or path == "/":
             raise StoreConfigError(f"{ENV}={url!r}: give a file, like sqlite:///var/lib/spine-coach.db")
+        from pathlib import Path
+
         from skill.persistence.sqlite import SqliteAdapter
 
         return SqliteAdapter(Path(path))

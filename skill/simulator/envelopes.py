@@ -80,7 +80,7 @@ class Conversation:
         self.device_id = device_id or _random_id("amzn1.ask.device.")
         self.skill_id = skill_id
         self.screen = screen
-        self.api_access_token = api_access_token or ("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9." + secrets.token_urlsafe(48))
+        self.api_access_token = api_access_token or f"eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.{secrets.token_urlsafe(48)}"
         self.attributes: dict[str, Any] = {}
         self.session_id = ""
         self.new = True

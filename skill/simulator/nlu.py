@@ -32,7 +32,7 @@ LAUNCH = "LaunchRequest"
 
 #: Tolerant scores below this become AMAZON.FallbackIntent. Tuned so that unrelated sentences ("play some jazz")
 #: miss while reordered, padded or misspelt samples still hit.
-THRESHOLD = 0.62
+THRESHOLD = 0.56
 #: Confidence of an exact sample match whose custom slot value is not a listed value or synonym.
 UNLISTED_VALUE_CONFIDENCE = 0.9
 #: Factor for an exact match that needed filler words removed first.
@@ -76,25 +76,29 @@ class Resolution:
 # ----------------------------------------------------------------------------------------------------
 # Normalisation
 # ----------------------------------------------------------------------------------------------------
-_EN_ONES = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen"
-).split()
-_EN_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_EN_ONES = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"
+]
+_EN_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _EN_ORDINAL_WORDS = {
     "one": "first", "two": "second", "three": "third", "five": "fifth", "eight": "eighth", "nine": "ninth",
     "twelve": "twelfth",
 }
-_ES_ONES = (
-    "cero uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince dieciséis "
-    "diecisiete dieciocho diecinueve veinte veintiuno veintidós veintitrés veinticuatro veinticinco veintiséis "
-    "veintisiete veintiocho veintinueve"
-).split()
-_ES_TENS = "_ _ veinte treinta cuarenta cincuenta sesenta setenta ochenta noventa".split()
-_ES_HUNDREDS = (
-    "_ ciento doscientos trescientos cuatrocientos quinientos seiscientos setecientos ochocientos novecientos"
-).split()
-_ES_ORDINALS = "_ primero segundo tercero cuarto quinto sexto séptimo octavo noveno décimo".split()
+_ES_ONES = [
+    "cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez", "once", "doce",
+    "trece", "catorce", "quince", "dieciséis", "diecisiete", "dieciocho", "diecinueve", "veinte", "veintiuno",
+    "veintidós", "veintitrés", "veinticuatro", "veinticinco", "veintiséis", "veintisiete", "veintiocho",
+    "veintinueve"
+]
+_ES_TENS = ["_", "_", "veinte", "treinta", "cuarenta", "cincuenta", "sesenta", "setenta", "ochenta", "noventa"]
+_ES_HUNDREDS = [
+    "_", "ciento", "doscientos", "trescientos", "cuatrocientos", "quinientos", "seiscientos", "setecientos",
+    "ochocientos", "novecientos"
+]
+_ES_ORDINALS = [
+    "_", "primero", "segundo", "tercero", "cuarto", "quinto", "sexto", "séptimo", "octavo", "noveno", "décimo"
+]
 
 
 def _en_words(n: int) -> str:
@@ -152,7 +156,7 @@ def _es_apocope(words: str) -> str:
 
 
 def _lang(locale: str) -> str:
-    return locale.split("-")[0].lower()
+    return locale.split("-", maxsplit=1)[0].lower()
 
 
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*(?:st|nd|rd|th|º|ª|\.º|%)?")
@@ -227,14 +231,14 @@ _FILLERS = {
     ],
 }
 _STOPWORDS = {
-    "en": set(
-        "a an the my your our is are am was be it it's its to of in on at for and or i i'm me this that "
-        "do does did some any".split()
-    ),
-    "es": set(
-        "el la los las un una unos unas de del mi mis tu tus me se es son a al en y o que lo le por con su "
-        "sus esto esta este".split()
-    ),
+    "en": {
+        "a", "an", "the", "my", "your", "our", "is", "are", "am", "was", "be", "it", "it's", "its", "to", "of",
+        "in", "on", "at", "for", "and", "or", "i", "i'm", "me", "this", "that", "do", "does", "did", "some", "any",
+    },
+    "es": {
+        "el", "la", "los", "las", "un", "una", "unos", "unas", "de", "del", "mi", "mis", "tu", "tus", "me", "se",
+        "es", "son", "a", "al", "en", "y", "o", "que", "lo", "le", "por", "con", "su", "sus", "esto", "esta", "este",
+    },
 }
 _EN_NUM_VALUES: dict[str, int] = {w: i for i, w in enumerate(_EN_ONES)} | {
     w: 10 * i for i, w in enumerate(_EN_TENS) if i >= 2
@@ -359,6 +363,9 @@ def _duration_regex(lang: str) -> str:
 
 
 _ANY_WORDS = r"[^ ]+(?: [^ ]+)*?"
+#: An unlisted custom slot value is accepted only when short; otherwise any sentence would "match" a sample
+#: that is mostly slot.
+_ANY_SHORT = r"[^ ]+(?: [^ ]+){0,3}?"
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -546,7 +553,7 @@ class Understander:
         self._duration_re = _duration_regex(self.lang)
         self._number_words = _number_words(self.lang)
         self._units = set(_DURATION_UNITS.get(self.lang, _DURATION_UNITS["en"]))
-        self.samples: list[_Sample] = []
+        self._samples: list[_Sample] = []
         builtins = builtin_phrases(self.lang)
         for intent in lm.get("intents", []):
             name = intent["name"]
@@ -585,7 +592,7 @@ class Understander:
     def _slot_pattern(self, ref: _SlotRef, strict: bool) -> str:
         if ref.kind == "custom":
             if not strict:
-                return _ANY_WORDS
+                return _ANY_SHORT
             phrases = sorted({" ".join(p) for p in self._types.get(ref.type_name, {})}, key=len, reverse=True)
             return "(?:" + "|".join(map(re.escape, phrases)) + ")" if phrases else "(?!)"
         if ref.kind == "number":
@@ -617,20 +624,26 @@ class Understander:
             return re.compile("^" + " ".join(pieces) + "$")
 
         has_custom = any(r.kind == "custom" for r in refs)
-        self.samples.append(_Sample(
+        # A sample made only of open slots ("{Name}") would match every sentence exactly; leave it to the
+        # tolerant pass, where it scores low unless nothing else fits.
+        open_only = not literals and any(r.kind == "generic" for r in refs)
+        # An unlisted custom value is only believable inside a real carrier phrase: "{Routine} please" must
+        # not turn "summary please" into a routine named "summary".
+        self._samples.append(_Sample(
             intent=intent, text=text, source=source, parts=parts, literals=frozenset(literals),
-            n_literals=len(literals), strict=compile_(True), loose=compile_(False) if has_custom else None,
+            n_literals=len(literals), strict=re.compile("(?!)") if open_only else compile_(True),
+            loose=compile_(False) if has_custom and self._has_content(literals) else None,
             groups=refs,
         ))
 
     def _index_tolerant(self) -> None:
         """Precompute weights, vocabulary and indexes so that the tolerant pass touches few samples."""
-        for sample in self.samples:
+        for sample in self._samples:
             folded = [p for p in sample.parts if isinstance(p, str)]
             sample.t_literals = self._strip_fillers_folded(folded)
             sample.t_slots = [p for p in sample.parts if isinstance(p, _SlotRef)]
         by_intent: dict[str, set[str]] = {}
-        for sample in self.samples:
+        for sample in self._samples:
             by_intent.setdefault(sample.intent, set()).update(sample.t_literals)
         n = max(len(by_intent), 1)
         df: dict[str, int] = {}
@@ -640,7 +653,7 @@ class Understander:
         self._idf = {w: 1.0 + math.log((n + 1) / (c + 1)) for w, c in df.items()}
         self._unknown_weight = 1.0 + math.log(n + 1)
         self._slot_weight = {"custom": 3.0, "number": 3.0, "duration": 3.0, "generic": 1.5}
-        for sample in self.samples:
+        for sample in self._samples:
             sample.t_weight = sum(self._weight(w) for w in sample.t_literals) + sum(
                 self._slot_weight[r.kind] for r in sample.t_slots)
         # Known words: sample words, slot values, number words. Typos are looked up through a deletion index.
@@ -662,7 +675,7 @@ class Understander:
         self._by_word: dict[str, list[int]] = {}
         self._always: list[int] = []
         self._by_slot_key: dict[str, list[int]] = {}
-        for i, sample in enumerate(self.samples):
+        for i, sample in enumerate(self._samples):
             content = {w for w in sample.t_literals if w not in self._stop}
             for word in content:
                 self._by_word.setdefault(word, []).append(i)
@@ -673,7 +686,7 @@ class Understander:
                     self._by_slot_key.setdefault(self._span_key(ref), []).append(i)
             if not content and not sample.t_slots:
                 self._always.append(i)
-        # Single-word phrases of custom types, by first word, for span detection.
+        # Custom slot type phrases by first word, for finding slot values in free word order.
         self._phrase_index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for type_name, phrases in self._types.items():
             for phrase in phrases:
@@ -693,6 +706,9 @@ class Understander:
         )
 
     # ---- helpers ------------------------------------------------------------------------------------------
+    def _has_content(self, words: Iterable[str]) -> bool:
+        return any(w not in self._stop and (w,) not in self._fillers for w in words)
+
     def _weight(self, word: str) -> float:
         base = self._idf.get(word, self._unknown_weight)
         return base * 0.3 if word in self._stop else base
@@ -769,11 +785,14 @@ class Understander:
         invoked = any(c.invoked for c in candidates)
         stripped = [self._without_fillers(c) for c in candidates]
         best: Resolution | None = None
+        best_quality: float | None = None
         for cand in [*candidates, *(c for c in stripped if c.filler_stripped)]:
-            found = self._exact(cand) if cand.folded else None
+            if not cand.folded:
+                continue
+            found, quality = self._exact(cand)
             if found and (best is None or found.confidence > best.confidence):
-                best = found
-        if best is not None:
+                best, best_quality = found, quality
+        if best is not None and best_quality is None:
             return best
         best_score, best_sample, best_slots = 0.0, None, {}
         for cand in stripped:
@@ -782,6 +801,11 @@ class Understander:
             score, sample, slots = self._tolerant(cand)
             if score > best_score:
                 best_score, best_sample, best_slots = score, sample, slots
+        if best is not None and best_quality is not None and (
+            best_sample is None or best_sample.intent == best.intent or best_score < max(THRESHOLD, best_quality)
+        ):
+            # The exact match with an unlisted slot value stands unless another intent explains the words better.
+            return best
         if best_sample is not None and (best_score >= THRESHOLD or not self._has_fallback):
             return Resolution(best_sample.intent, best_slots, round(min(best_score, TOLERANT_CAP), 3),
                               best_sample.text, invoked=invoked)
@@ -833,13 +857,15 @@ class Understander:
                 return len(phrase)
         return 0
 
-    def _exact(self, cand: _Candidate) -> Resolution | None:
+    def _exact(self, cand: _Candidate) -> tuple[Resolution | None, float | None]:
+        """Best exact sample match, and for a match with an unlisted slot value how much of the utterance its
+        carrier words explain (None when every value is listed, i.e. the match is certain)."""
         text = " ".join(cand.folded)
         words = set(cand.folded)
         n_words = len(cand.folded)
         best_key: tuple[Any, ...] | None = None
         best: tuple[_Sample, dict[str, SlotValue], bool] | None = None
-        for sample in self.samples:
+        for sample in self._samples:
             if sample.n_literals > n_words or not sample.literals <= words:
                 continue
             match = sample.strict.match(text)
@@ -855,12 +881,16 @@ class Understander:
             if best_key is None or key > best_key:
                 best_key, best = key, (sample, slots, listed)
         if best is None:
-            return None
+            return None, None
         sample, slots, listed = best
         confidence = 1.0 if listed else UNLISTED_VALUE_CONFIDENCE
         if cand.filler_stripped:
             confidence *= FILLER_FACTOR
-        return Resolution(sample.intent, slots, round(confidence, 3), sample.text, invoked=cand.invoked)
+        quality = None
+        if not listed:
+            total = sum(self._utterance_weight(w) for w in cand.folded) or 1.0
+            quality = sum(self._weight(w) for w in sample.parts if isinstance(w, str)) / total
+        return Resolution(sample.intent, slots, round(confidence, 3), sample.text, invoked=cand.invoked), quality
 
     def _slots_from_match(
         self, sample: _Sample, match: re.Match[str], text: str, orig: list[str]
@@ -951,7 +981,7 @@ class Understander:
             ids.update(self._by_slot_key.get(key, ()))
         best: tuple[float, _Sample | None, dict[str, SlotValue]] = (0.0, None, {})
         for i in sorted(ids):
-            sample = self.samples[i]
+            sample = self._samples[i]
             score, slots = self._score(sample, utterance)
             if score > best[0]:
                 best = (score, sample, slots)
@@ -999,7 +1029,7 @@ class Understander:
         generic = next((r for r in sample.t_slots if r.kind == "generic"), None)
         leftover = [j for j, u in enumerate(used) if not u]
         if generic is not None and leftover:
-            matched_u += sum(weights[j] for j in leftover) * 0.6
+            matched_u += sum(weights[j] for j in leftover) * (0.6 if positions else 0.3)
             matched_s += self._slot_weight["generic"]
             slots[generic.name] = SlotValue(generic.name, " ".join(utterance.orig[j] for j in leftover), None, None)
         if matched_u <= 0 or matched_s <= 0:

@@ -7,7 +7,6 @@ A few lines around ``skill.entry.handle_event``: the same skill object as Lambda
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from ask_sdk_core.skill import CustomSkill
@@ -15,7 +14,6 @@ from flask import Flask, Response, jsonify, request
 
 from skill.entry import BadRequest, WrongSkill, handle_event
 
-log = logging.getLogger("spine_coach")
 MAX_BODY = 128 * 1024  # Alexa requests are a few KB; anything near this is not from Alexa
 
 
@@ -46,7 +44,7 @@ def create_app(skill: CustomSkill | None = None, verifier: Any | None = None) ->
             try:
                 verifier.verify(request.headers, body)
             except VerificationError as exc:
-                log.warning("refused an unverified request: %s", exc.reason)
+                logger().warning("refused an unverified request: %s", exc.reason)
                 return error(exc.status, exc.reason)
         try:
             event = json.loads(body)
@@ -73,7 +71,7 @@ def create_app(skill: CustomSkill | None = None, verifier: Any | None = None) ->
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[Response, int]:
-        log.error("unexpected server error", exc_info=exc)
+        logger().error("unexpected server error", exc_info=exc)
         return error(500, "internal error")
 
     _add_simulator(app)
