@@ -100,3 +100,15 @@ def test_report_fails_on_a_missing_locale(tmp_path):
     text, ok = report(tmp_path, ["en-US", "en-AU"])
     assert not ok
     assert "en-AU" in text and "MISSING" in text
+
+
+def test_shadowed_builtins_can_be_downgraded_to_warnings(tmp_path):
+    model = en_model()
+    _intents(model).append({"name": "SkipStretchIntent", "samples": ["skip"]})
+    (tmp_path / "en-US.json").write_text(json.dumps(model), encoding="utf-8")
+    text, ok = report(tmp_path, ["en-US"])
+    assert not ok
+    assert 'built-in phrasing "skip" -> SkipStretchIntent' in text
+    text, ok = report(tmp_path, ["en-US"], fail_on_shadowed_builtins=False)
+    assert ok
+    assert "1 warning(s)" in text

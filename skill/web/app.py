@@ -13,6 +13,7 @@ from ask_sdk_core.skill import CustomSkill
 from flask import Flask, Response, jsonify, request
 
 from skill.entry import BadRequest, WrongSkill, handle_event
+from skill.logs import logger
 
 MAX_BODY = 128 * 1024  # Alexa requests are a few KB; anything near this is not from Alexa
 
