@@ -7,6 +7,7 @@ whose default store is a file in the home directory.
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -97,3 +98,13 @@ def words() -> Words:
 @pytest.fixture
 def user(talk: Callable[..., Conversation]) -> Iterator[Conversation]:
     yield talk()
+
+
+def stored(skill: CustomSkill, user_id: str) -> dict[str, Any]:
+    """What the skill's store holds for a user, read through the store's own adapter."""
+    from ask_sdk_model import RequestEnvelope
+
+    from tests.alexa import launch_envelope
+
+    request_envelope = skill.serializer.deserialize(json.dumps(launch_envelope(user_id)), RequestEnvelope)
+    return skill.persistence_adapter.get_attributes(request_envelope)

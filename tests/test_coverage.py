@@ -112,3 +112,17 @@ def test_shadowed_builtins_can_be_downgraded_to_warnings(tmp_path):
     text, ok = report(tmp_path, ["en-US"], fail_on_shadowed_builtins=False)
     assert ok
     assert "1 warning(s)" in text
+
+
+def test_command_line_exit_code(tmp_path, capsys):
+    from skill.__main__ import main
+
+    (tmp_path / "en-US.json").write_text(json.dumps(en_model()), encoding="utf-8")
+    assert main(["coverage", "--models-dir", str(tmp_path), "--locale", "en-US"]) == 0
+    assert "OK: no collisions" in capsys.readouterr().out
+    broken = en_model()
+    _intents(broken).append({"name": "MorningIntent", "samples": ["start the morning routine"]})
+    (tmp_path / "en-US.json").write_text(json.dumps(broken), encoding="utf-8")
+    assert main(["coverage", "--models-dir", str(tmp_path), "--locale", "en-US"]) == 1
+    assert "MorningIntent" in capsys.readouterr().out
+    assert main(["coverage", "--models-dir", str(tmp_path), "--locale", "es-ES"]) == 1

@@ -120,8 +120,10 @@ def _minutes(c: LocaleContent, seconds: int) -> str:
 
 def command(c: LocaleContent, state: State, cmd: Command) -> Reply:
     """Apply a navigation command to the current routine and say what happened."""
-    progress = state.progress if cmd is Command.RESUME else (
-        Progress.from_dict(state.session.get("routine")))
+    live = Progress.from_dict(state.session.get("routine"))
+    if cmd is Command.RESUME and live is not None and not live.paused:
+        cmd = Command.NEXT  # "continue" mid-routine, when nothing is paused, means go on
+    progress = state.progress if cmd is Command.RESUME else live
     plan = plan_of(c, progress.routine) if progress else None
     outcome = apply(cmd, progress, plan)
     match outcome.kind:

@@ -316,7 +316,7 @@ def _shape(raw: dict[str, Any]) -> dict[str, Any]:
         "topics": {(t["id"], t["intent"]) for t in raw["topics"]["topics"]},
         "stretches": {s["id"] for s in raw["routines"]["stretches"]},
         "routines": {r["id"] for r in raw["routines"]["routines"]},
-        "intents": set(raw["intents"]["intents"]),
+        "intents": {name for name in raw["intents"]["intents"] if not name.startswith("AMAZON.")},
     }
 
 

@@ -1,20 +1,195 @@
-"""Screens: APL directives for devices that have one (the documents live beside the content)."""
+"""Screens: APL documents for devices that report Alexa.Presentation.APL, filled from the core's ``view`` dicts.
+
+The documents are JSON files beside the content (``skill/content/apl``) so they can be edited and previewed in
+Amazon's APL authoring tool as they are. They hold layout only: every word they show is bound to the datasource,
+and the datasource is built here from the ``view`` and the locale's phrases, so a screen speaks the user's
+language exactly like the voice does.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
+
+from skill.core.content import LocaleContent
+from skill.core.speech import ssml_to_text
+from skill.core.state import ROUTINE
+from skill.handlers.turn import CONTENT
+
+log = logging.getLogger("spine_coach")
+
+APL_DIR = Path(__file__).resolve().parent.parent / "content" / "apl"
+TOKEN = "spine-coach"  # names our documents in UserEvents and in the device's visual context
+DATASOURCE = "spine"  # the documents bind ${payload.spine.<field>}
+KINDS = ("answer", "step")  # view["kind"] -> <kind>.json
+# The touch buttons of a step screen, left to right; "pause" reads "resume" while the routine is paused.
+BUTTON_EVENTS = ("previous", "pause", "next")
+BUTTON_PHRASE = "button_{event}"  # the label of a button is this content phrase
+# Alexa speaks about 150 words a minute; used to start the on-screen countdown when the spoken hold starts.
+WORDS_PER_SECOND = 2.5
+# The whole response must stay under 24 KB; speech (up to 8,000 characters), its copy in the session
+# attributes, and the card need the rest.
+MAX_DIRECTIVE_BYTES = 12_000
+
+
+# ------------------------------------------------------------------------------------------- documents
+
+
+@cache
+def document(kind: str) -> dict[str, Any]:
+    """The APL document for a view kind, read once per process. Shared: callers must not change it."""
+    return json.loads((APL_DIR / f"{kind}.json").read_text(encoding="utf-8"))
+
+
+@cache
+def _document_bytes(kind: str) -> int:
+    return len(json.dumps(document(kind), separators=(",", ":")).encode("utf-8"))
+
+
+def _version(text: Any) -> tuple[int, ...] | None:
+    """"2023.3" -> (2023, 3); None for anything that is not a dotted number."""
+    try:
+        return tuple(int(part) for part in str(text).split("."))
+    except ValueError:
+        return None
+
+
+# ------------------------------------------------------------------------------------------- the device
+
+
+def _apl_interface(handler_input: HandlerInput) -> Any | None:
+    context = handler_input.request_envelope.context
+    system = context.system if context else None
+    interfaces = getattr(getattr(system, "device", None), "supported_interfaces", None)
+    return getattr(interfaces, "alexa_presentation_apl", None)
 
 
 def has_screen(handler_input: HandlerInput) -> bool:
-    system = handler_input.request_envelope.context.system if handler_input.request_envelope.context else None
-    interfaces = getattr(getattr(system, "device", None), "supported_interfaces", None)
-    return getattr(interfaces, "alexa_presentation_apl", None) is not None
+    """Only devices that list Alexa.Presentation.APL may get a RenderDocument (others reject the response)."""
+    return _apl_interface(handler_input) is not None
+
+
+def can_render(handler_input: HandlerInput, version: str) -> bool:
+    """An older APL runtime than the document's version cannot be trusted to draw it: voice only then.
+
+    A device that lists APL without a readable runtime version is given the benefit of the doubt.
+    """
+    interface = _apl_interface(handler_input)
+    if interface is None:
+        return False
+    device = _version(getattr(getattr(interface, "runtime", None), "max_version", None))
+    needed = _version(version)
+    return device is None or needed is None or device >= needed
+
+
+# ------------------------------------------------------------------------------------------- datasources
+
+
+def _phrase(c: LocaleContent, key: str, **values: Any) -> str:
+    """The first variant, always: a label must not change between two renderings of the same screen."""
+    text = c.variants(key)[0]
+    return text.format(**values) if values else text
+
+
+def _label(text: str) -> str:
+    """A spoken sentence as an on-screen label: capitalised, without the final full stop."""
+    text = text.strip().removesuffix(".")
+    return text[:1].upper() + text[1:]
+
+
+def _paused(handler_input: HandlerInput) -> bool:
+    place = handler_input.attributes_manager.session_attributes.get(ROUTINE)
+    return isinstance(place, dict) and bool(place.get("paused"))
+
+
+def _hold_start_ms(handler_input: HandlerInput) -> int | None:
+    """When the spoken hold begins, estimated from the words Alexa says before its first pause.
+
+    The screen appears as Alexa starts speaking, but the hold starts only after the instructions; starting the
+    countdown at once would have it finish long before the voice does. ``respond`` sets the speech before it
+    asks for directives. None when this turn speaks no timed hold (paused, status): the count then stands still.
+    """
+    speech = handler_input.response_builder.response.output_speech
+    ssml = getattr(speech, "ssml", None)
+    if not isinstance(ssml, str) or "<break" not in ssml:
+        return None
+    words = len(ssml_to_text(ssml.split("<break", 1)[0]).split())
+    return round(words / WORDS_PER_SECOND * 1000)
+
+
+def buttons(c: LocaleContent, view: dict[str, Any], *, paused: bool) -> list[dict[str, str]]:
+    """Touch buttons: the view's own when it names them, else one per labelled event.
+
+    A button whose label phrase the content lacks is left out rather than shown with a made-up word.
+    """
+    given = view.get("buttons")
+    if isinstance(given, list):
+        return [{"label": str(b["label"]), "event": str(b["event"])}
+                for b in given if isinstance(b, dict) and b.get("label") and b.get("event")]
+    events = ["resume" if event == "pause" and paused else event for event in BUTTON_EVENTS]
+    return [{"label": _phrase(c, BUTTON_PHRASE.format(event=event)), "event": event}
+            for event in events if BUTTON_PHRASE.format(event=event) in c.phrases]
+
+
+def answer_data(view: dict[str, Any]) -> dict[str, Any]:
+    return {"title": str(view.get("title", "")), "text": str(view.get("text", "")),
+            "hint": str(view.get("hint", ""))}
+
+
+def step_data(c: LocaleContent, view: dict[str, Any], *, paused: bool = False,
+              hold_start_ms: int | None = None) -> dict[str, Any]:
+    """Everything step.json binds. Numbers stay numbers: the document computes the bars and the countdown."""
+    step, steps = int(view["step"]), max(1, int(view["steps"]))
+    rep, reps = int(view.get("rep", 1)), int(view.get("reps", 1))
+    hold = int(view.get("hold_seconds", 0))
+    side = str(view.get("side") or "")
+    stretch = str(view.get("stretch", ""))
+    return {
+        "title": str(view.get("title", "")),
+        "stretch_name": _label(str(view.get("stretch_name", ""))),
+        "graphic": stretch if stretch in document("step").get("graphics", {}) else "",
+        "step": step,
+        "steps": steps,
+        "step_text": _label(_phrase(c, "card_step", step=step, steps=steps)),
+        "side_text": _label(_phrase(c, "side_cue", side=side)) if side else "",
+        "rep_text": _label(_phrase(c, "rep_cue", rep=rep, reps=reps)) if reps > 1 else "",
+        "hold_seconds": hold,
+        "hold_text": _label(_phrase(c, "hold_start", seconds=hold)),
+        "hold_start_ms": hold_start_ms or 0,
+        "counting": hold_start_ms is not None and hold > 0 and not paused,
+        "hint": str(view.get("hint", "")),
+        "buttons": buttons(c, view, paused=paused),
+    }
+
+
+# ------------------------------------------------------------------------------------------- directives
 
 
 def directives(handler_input: HandlerInput, view: dict[str, Any]) -> list[Any]:
-    """No directive without APL support; the APL rendering itself arrives with the screens work."""
+    """One RenderDocument for a screen device that can draw it; nothing otherwise (voice and card suffice)."""
     if not has_screen(handler_input):
         return []
-    return []
+    kind = view.get("kind")
+    if kind not in KINDS:
+        log.warning("no screen for view kind %r", kind)
+        return []
+    doc = document(str(kind))
+    if not can_render(handler_input, str(doc.get("version", ""))):
+        return []
+    if kind == "answer":
+        data = answer_data(view)
+    else:
+        content: LocaleContent = handler_input.attributes_manager.request_attributes[CONTENT]
+        data = step_data(content, view, paused=_paused(handler_input), hold_start_ms=_hold_start_ms(handler_input))
+    size = _document_bytes(str(kind)) + len(json.dumps(data, separators=(",", ":")).encode("utf-8"))
+    if size > MAX_DIRECTIVE_BYTES:
+        log.warning("screen left out: the %s document and its data take %d bytes (limit %d)", kind, size,
+                    MAX_DIRECTIVE_BYTES)
+        return []
+    return [RenderDocumentDirective(token=TOKEN, document=doc, datasources={DATASOURCE: data})]

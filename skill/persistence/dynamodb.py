@@ -18,6 +18,10 @@ def dynamodb_adapter(table: str) -> AbstractPersistenceAdapter:
     os.environ.setdefault("AWS_DEFAULT_REGION", region)  # the adapter module's import-time resource needs one
     import boto3
     from ask_sdk_dynamodb.adapter import DynamoDbAdapter
+    from botocore.config import Config
 
-    resource = boto3.resource("dynamodb", region_name=region)
+    # Alexa waits 8 s in all: a stalled store call must fail fast and leave time for the spoken answer,
+    # which then comes from the session attributes.
+    config = Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 2, "mode": "standard"})
+    resource = boto3.resource("dynamodb", region_name=region, config=config)
     return DynamoDbAdapter(table_name=table, create_table=False, dynamodb_resource=resource)

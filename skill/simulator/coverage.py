@@ -141,10 +141,12 @@ def report(
     lines: list[str] = []
     ok = True
     total = 0
+    missing = 0
     for locale in locales:
         path = models_dir / f"{locale}.json"
         if not path.is_file():
             lines.append(f"{locale}: MISSING {path}")
+            missing += 1
             ok = False
             continue
         with path.open(encoding="utf-8") as handle:
@@ -173,7 +175,7 @@ def report(
             known = f" (+{extra} built-in phrasings)" if extra else ""
             lines.append(f"  {intent['name']:<{width}}  {count:>3} samples{known}  {status}")
             lines.extend(f"      - {_describe(c)}" for c in mine)
-    lines.append("OK: no collisions" if ok else f"FAIL: {total} collision(s)")
+    lines.append("OK: no collisions" if ok else f"FAIL: {total} collision(s), {missing} missing model(s)")
     return "\n".join(lines), ok
 
 

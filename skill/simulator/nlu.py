@@ -240,6 +240,8 @@ _STOPWORDS = {
         "es", "son", "a", "al", "en", "y", "o", "que", "lo", "le", "por", "con", "su", "sus", "esto", "esta", "este",
     },
 }
+#: Stop words that still make a carrier phrase ("do the {Stretch}"), unlike articles and pronouns.
+_STOP_VERBS = {"en": {"is", "are", "am", "was", "be", "do", "does", "did"}, "es": {"es", "son"}}
 _EN_NUM_VALUES: dict[str, int] = {w: i for i, w in enumerate(_EN_ONES)} | {
     w: 10 * i for i, w in enumerate(_EN_TENS) if i >= 2
 }
@@ -549,6 +551,7 @@ class Understander:
         self._has_fallback = FALLBACK in self.intents
         self._fillers = _words(_FILLERS.get(self.lang, []), self.lang)
         self._stop = {fold(w) for w in _STOPWORDS.get(self.lang, set())}
+        self._verbs = {fold(w) for w in _STOP_VERBS.get(self.lang, set())}
         self._number_re = _number_regex(self.lang)
         self._duration_re = _duration_regex(self.lang)
         self._number_words = _number_words(self.lang)
@@ -707,7 +710,8 @@ class Understander:
 
     # ---- helpers ------------------------------------------------------------------------------------------
     def _has_content(self, words: Iterable[str]) -> bool:
-        return any(w not in self._stop and (w,) not in self._fillers for w in words)
+        """True when a carrier phrase has a word that means something ("do the {X}" yes, "the {X} please" no)."""
+        return any((w not in self._stop or w in self._verbs) and (w,) not in self._fillers for w in words)
 
     def _weight(self, word: str) -> float:
         base = self._idf.get(word, self._unknown_weight)
