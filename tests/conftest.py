@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -93,11 +93,6 @@ def talk(memory_skill: CustomSkill) -> Callable[..., Conversation]:
 @pytest.fixture(scope="session")
 def words() -> Words:
     return Words("en-US")
-
-
-@pytest.fixture
-def user(talk: Callable[..., Conversation]) -> Iterator[Conversation]:
-    yield talk()
 
 
 def stored(skill: CustomSkill, user_id: str) -> dict[str, Any]:

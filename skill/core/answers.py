@@ -5,15 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from skill.core import coaching
+from skill.core.coaching import answer_view
 from skill.core.content import LocaleContent, Topic
 from skill.core.reply import Card, Reply
 from skill.core.routine import Command
 from skill.core.speech import Speech
 from skill.core.state import TOPIC, State
-
-
-def _answer_view(c: LocaleContent, title: str, text: str) -> dict[str, Any]:
-    return {"kind": "answer", "title": title, "text": text, "hint": c.phrase("hint_answer")}
 
 
 def welcome(c: LocaleContent, state: State) -> Reply:
@@ -31,7 +28,7 @@ def welcome(c: LocaleContent, state: State) -> Reply:
         return Reply.ask(Speech(c.phrase("welcome_first")), c.phrase("welcome_question"),
                          c.phrase("what_next_reprompt"),
                          card=Card(c.phrase("skill_name"), c.phrase("disclaimer_card")),
-                         view=_answer_view(c, c.phrase("skill_name"), c.phrase("disclaimer_card")))
+                         view=answer_view(c, c.phrase("skill_name"), c.phrase("disclaimer_card")))
     speech = Speech(c.phrase("welcome"))
     if profile.completed_total:
         speech.say(c.phrase("welcome_stats", count=profile.completed_total))
@@ -48,9 +45,9 @@ def topic(c: LocaleContent, state: State, item: Topic) -> Reply:
     state.session[TOPIC] = item.id
     offer = {"kind": "topic", "id": item.offer.topic} if item.offer.topic else {
         "kind": "routine", "id": item.offer.routine}
-    return Reply.ask(Speech(item.speech), item.offer.ask, f"{item.offer.ask} {c.phrase('what_next_reprompt')}",
-                     card=Card(item.title, item.card), offer=offer,
-                     view=_answer_view(c, item.title, item.card))
+    return Reply.ask(Speech(item.speech), item.offer.ask, f"{c.phrase('offer_reprompt')} {item.offer.ask}",
+                     card=Card(item.title, f"{item.card}\n\n{c.phrase('card_note')}"), offer=offer,
+                     view=answer_view(c, item.title, item.card))
 
 
 def tell_more(c: LocaleContent, state: State) -> Reply:
@@ -61,9 +58,9 @@ def tell_more(c: LocaleContent, state: State) -> Reply:
     if not item.more:
         return Reply.ask(Speech(c.phrase("no_more_detail")), item.offer.ask, offer=_offer_of(item))
     state.session[TOPIC] = item.id
-    return Reply.ask(Speech(item.more), item.offer.ask, f"{item.offer.ask} {c.phrase('what_next_reprompt')}",
-                     card=Card(item.title, f"{item.card}\n\n{item.more}"), offer=_offer_of(item),
-                     view=_answer_view(c, item.title, item.more))
+    return Reply.ask(Speech(item.more), item.offer.ask, f"{c.phrase('offer_reprompt')} {item.offer.ask}",
+                     card=Card(item.title, f"{item.card}\n\n{item.more}\n\n{c.phrase('card_note')}"),
+                     offer=_offer_of(item), view=answer_view(c, item.title, f"{item.card}\n\n{item.more}"))
 
 
 def _offer_of(item: Topic) -> dict[str, Any]:

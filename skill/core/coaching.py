@@ -11,6 +11,11 @@ from skill.core.speech import Speech, countdown
 from skill.core.state import State
 
 
+def answer_view(c: LocaleContent, title: str, text: str) -> dict[str, Any]:
+    """A plain titled text screen, so no stale stretch view stays up after a routine ends."""
+    return {"kind": "answer", "title": title, "text": text, "hint": c.phrase("hint_answer")}
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -71,6 +76,18 @@ def _step_view(c: LocaleContent, progress: Progress, plan: Plan, title: str) -> 
     }
 
 
+def _step_card_text(c: LocaleContent, how: str, index: int, plan: Plan) -> str:
+    """What a reader needs of a step: how to do it, which step, side, repetition and hold, and safety."""
+    step = plan.steps[index]
+    where = [c.phrase("card_step", step=index + 1, steps=len(plan.steps))]
+    if step.side:
+        where.append(_cap(c.phrase("side_cue", side=c.side_word(step.side))))
+    if step.reps > 1:
+        where.append(c.phrase("rep_cue", rep=step.rep, reps=step.reps))
+    where.append(c.phrase("hold_start", seconds=step.hold_seconds))
+    return f"{how}\n\n{' '.join(where)}\n\n{c.phrase('card_safety')}"
+
+
 def _step_reply(c: LocaleContent, state: State, outcome: Outcome, lead: Speech | None = None) -> Reply:
     """Speak a step: optional lead-in, the instructions, the timed hold, then "ready?"."""
     assert outcome.progress is not None and outcome.plan is not None and outcome.step is not None
@@ -81,7 +98,7 @@ def _step_reply(c: LocaleContent, state: State, outcome: Outcome, lead: Speech |
     last = progress.index + 1 == len(plan.steps)
     stretch = c.stretches[step.stretch]
     routine = routine_of(c, plan.routine)
-    card_text = f"{stretch.card}\n\n{c.phrase('card_step', step=progress.index + 1, steps=len(plan.steps))}"
+    card_text = _step_card_text(c, stretch.card, progress.index, plan)
     return Reply.ask(
         speech,
         c.phrase("last_step_ready_question" if last else "step_ready_question"),
@@ -152,7 +169,9 @@ def command(c: LocaleContent, state: State, cmd: Command) -> Reply:
             state.keep_progress(outcome.progress)
             state.leave_routine()
             stretch = c.stretches[outcome.step.stretch].name
-            return Reply.tell(Speech(c.phrase("stop_saved", stretch=stretch)))
+            said = c.phrase("stop_saved", stretch=stretch)
+            title = c.phrase("skill_name")
+            return Reply.tell(Speech(said), card=Card(title, said), view=answer_view(c, title, said))
         case Kind.HALTED:
             return halt(c, state, outcome)
         case Kind.NO_ROUTINE:
@@ -190,11 +209,13 @@ def finish(c: LocaleContent, state: State, outcome: Outcome, lead: Speech) -> Re
     state.profile.completed[routine_id] = state.profile.completed.get(routine_id, 0) + 1
     total = state.profile.completed_total
     if total == 1:
-        lead.say(c.phrase("routine_done_first", routine=name))
+        done = c.phrase("routine_done_first", routine=name)
     else:
-        lead.say(c.phrase("routine_done", routine=name, count=total))
+        done = c.phrase("routine_done", routine=name, count=total)
+    lead.say(done)
+    title = _cap(name)
     return Reply.ask(lead, c.phrase("routine_done_question"), c.phrase("what_next_reprompt"),
-                     offer={"kind": "menu"})
+                     card=Card(title, done), offer={"kind": "menu"}, view=answer_view(c, title, done))
 
 
 def halt(c: LocaleContent, state: State, outcome: Outcome | None = None) -> Reply:
@@ -202,8 +223,9 @@ def halt(c: LocaleContent, state: State, outcome: Outcome | None = None) -> Repl
     if outcome is not None and outcome.progress is not None:
         state.keep_progress(outcome.progress)
         state.leave_routine()
-    card = Card(c.phrase("pain_card_title"), f"{c.phrase('pain_stop')}\n\n{c.phrase('disclaimer_card')}")
-    return Reply.tell(Speech(c.phrase("pain_stop")), card=card)
+    title = c.phrase("pain_card_title")
+    card = Card(title, f"{c.phrase('pain_stop')}\n\n{c.phrase('disclaimer_card')}")
+    return Reply.tell(Speech(c.phrase("pain_stop")), card=card, view=answer_view(c, title, c.phrase("pain_stop")))
 
 
 def not_in_routine(c: LocaleContent, lead: str | None = None) -> Reply:

@@ -31,7 +31,7 @@ PHRASES: dict[str, frozenset[str]] = {
     key: frozenset(names.split()) for key, names in {
         "skill_name": "", "list_and": "", "welcome_first": "", "welcome": "", "welcome_question": "",
         "welcome_back_routine": "stretch number total routine", "welcome_back_after_pain": "",
-        "welcome_stats": "count", "what_next": "", "what_next_reprompt": "", "no_more_detail": "",
+        "welcome_stats": "count", "what_next": "", "offer_reprompt": "", "what_next_reprompt": "", "no_more_detail": "",
         "nothing_offered": "", "declined": "", "help": "", "help_question": "", "fallback": "",
         "fallback_question": "", "goodbye": "", "error": "", "error_question": "", "disclaimer_card": "",
         "routine_intro": "routine description", "routine_unknown": "routines",
@@ -49,6 +49,8 @@ PHRASES: dict[str, frozenset[str]] = {
         "routine_help": "routine stretch", "routine_help_question": "", "routine_fallback": "",
         "pain_stop": "", "pain_card_title": "", "single_intro": "stretch",
         "card_step": "step steps", "hint_step": "", "hint_answer": "",
+        "button_previous": "", "button_pause": "", "button_resume": "", "button_next": "",
+        "card_safety": "", "card_note": "",
     }.items()
 }
 # Intents whose samples live in intents.yaml, and the slot each may use.
@@ -175,7 +177,7 @@ class LocaleContent:
             return spoken
         key = _norm(spoken)
         found = self._spoken[kind].get(key)
-        if found is None and key.startswith(("the ", "a ")):
+        if found is None and " " in key:  # "the bridge", "un puente": try without a leading article
             found = self._spoken[kind].get(key.split(" ", 1)[1])
         return found
 

@@ -1,0 +1,458 @@
+"""Screens and touch: what an Echo Show user sees and taps, through the same door Alexa uses.
+
+Envelopes are written here as a device sends them (supportedInterfaces, Viewport), and go through
+skill.entry.handle_event with a skill built by build_skill(store="memory://"). The touch handler is added to
+that skill when the assembly does not register it yet, so these tests hold before and after that merge.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from ask_sdk_core.attributes_manager import AttributesManager
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_model import RequestEnvelope
+from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
+from ask_sdk_runtime.dispatch_components.request_components import GenericRequestHandlerChain
+
+from skill.assembly import build_skill
+from skill.core import coaching
+from skill.core.content import LocaleContent, library
+from skill.core.profile import Profile
+from skill.core.routine import SINGLE_PREFIX, Command
+from skill.core.state import State
+from skill.entry import handle_event
+from skill.handlers import screens, touch
+from skill.handlers.turn import CONTENT, STATE
+
+SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-00000000a9c1"
+MAX_RESPONSE_BYTES = 24 * 1024
+RENDER = "Alexa.Presentation.APL.RenderDocument"
+HUB = {
+    "experiences": [{"arcMinuteWidth": 246, "arcMinuteHeight": 144, "canRotate": False, "canResize": False}],
+    "mode": "HUB", "shape": "RECTANGLE", "pixelWidth": 1280, "pixelHeight": 800, "dpi": 213,
+    "currentPixelWidth": 1280, "currentPixelHeight": 800, "touch": ["SINGLE"], "keyboard": [],
+}
+ROUND = {**HUB, "shape": "ROUND", "pixelWidth": 480, "pixelHeight": 480, "dpi": 160,
+         "currentPixelWidth": 480, "currentPixelHeight": 480}
+BINDING = re.compile(r"payload\.spine\.([A-Za-z_]\w*)")
+EXPRESSION = re.compile(r"\$\{([^}]*)\}")
+NAMES_DOCUMENTS_MAY_USE = {"payload", "data", "viewport", "elapsedTime", "Math", "state"}
+BUTTON_LABELS = {"button_previous": "Previous", "button_pause": "Pause", "button_resume": "Resume",
+                 "button_next": "Next"}
+
+
+# ------------------------------------------------------------------------------------------- envelopes
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _request(request_type: str, **fields: Any) -> dict[str, Any]:
+    return {"type": request_type, "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}", "timestamp": _now(),
+            "locale": "en-US", **fields}
+
+
+def launch() -> dict[str, Any]:
+    return _request("LaunchRequest", shouldLinkResultBeReturned=False)
+
+
+def intent(name: str, **slots: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"name": name, "confirmationStatus": "NONE"}
+    if slots:
+        body["slots"] = {k: {"name": k, "value": v, "confirmationStatus": "NONE"} for k, v in slots.items()}
+    return _request("IntentRequest", dialogState="COMPLETED", intent=body)
+
+
+def user_event(arguments: list[Any]) -> dict[str, Any]:
+    return _request("Alexa.Presentation.APL.UserEvent", token=screens.TOKEN, arguments=arguments,
+                    source={"type": "TouchWrapper", "handler": "Press", "id": ""}, components={})
+
+
+def envelope(request: dict[str, Any], *, attributes: dict[str, Any] | None = None, screen: bool = True,
+             viewport: dict[str, Any] = HUB, max_version: str = "2023.3", user: str = "amzn1.ask.account.SCREEN",
+             ) -> dict[str, Any]:
+    """A request as an Echo Show (screen=True) or an Echo Dot (screen=False) sends it."""
+    interfaces: dict[str, Any] = {}
+    if screen:
+        interfaces["Alexa.Presentation.APL"] = {"runtime": {"maxVersion": max_version}}
+    context: dict[str, Any] = {"System": {
+        "application": {"applicationId": SKILL_ID},
+        "user": {"userId": user},
+        "device": {"deviceId": "amzn1.ask.device.SCREEN", "supportedInterfaces": interfaces},
+        "apiEndpoint": "https://api.amazonalexa.com",
+        "apiAccessToken": "token",
+    }}
+    if screen:
+        context["Viewport"] = copy.deepcopy(viewport)
+    return {
+        "version": "1.0",
+        "session": {"new": attributes is None, "sessionId": "amzn1.echo-api.session.SCREEN",
+                    "application": {"applicationId": SKILL_ID}, "attributes": attributes or {},
+                    "user": {"userId": user}},
+        "context": context,
+        "request": request,
+    }
+
+
+def skill_with_touch() -> CustomSkill:
+    """The assembled skill; the touch handler is added here until the assembly registers it itself."""
+    skill = build_skill(store="memory://", skill_id=SKILL_ID)
+    mapper = skill.request_dispatcher.request_mappers[0]
+    if not any(isinstance(chain.request_handler, touch.TouchHandler) for chain in mapper.request_handler_chains):
+        mapper.add_request_handler_chain(GenericRequestHandlerChain(touch.TouchHandler()))
+    return skill
+
+
+class Device:
+    """One user on one device: sends requests and carries the session attributes between turns."""
+
+    def __init__(self, skill: CustomSkill, **device: Any) -> None:
+        self.skill = skill
+        self.device = device
+        self.attributes: dict[str, Any] | None = None
+
+    def send(self, request: dict[str, Any]) -> dict[str, Any]:
+        response = handle_event(envelope(request, attributes=self.attributes, **self.device), None, self.skill)
+        self.attributes = copy.deepcopy(response.get("sessionAttributes") or {})
+        return response
+
+
+def render_directives(response: dict[str, Any]) -> list[dict[str, Any]]:
+    return [d for d in response["response"].get("directives") or [] if d.get("type") == RENDER]
+
+
+def the_screen(response: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(document, datasource) of the one RenderDocument the response must carry."""
+    found = render_directives(response)
+    assert len(found) == 1, response["response"]
+    directive = found[0]
+    assert directive["token"] == screens.TOKEN
+    return directive["document"], directive["datasources"][screens.DATASOURCE]
+
+
+def speech(response: dict[str, Any]) -> str:
+    return (response["response"].get("outputSpeech") or {}).get("ssml", "")
+
+
+def size(response: dict[str, Any]) -> int:
+    return len(json.dumps(response).encode("utf-8"))
+
+
+def strings(node: Any) -> list[str]:
+    """Every string value in a JSON document (where APL evaluates ${...})."""
+    if isinstance(node, str):
+        return [node]
+    values = node.values() if isinstance(node, dict) else node if isinstance(node, list) else []
+    return [text for value in values for text in strings(value)]
+
+
+def bound_fields(document: dict[str, Any]) -> set[str]:
+    return set(BINDING.findall(json.dumps(document)))
+
+
+def assert_every_binding_filled(document: dict[str, Any], data: dict[str, Any]) -> None:
+    missing = sorted(name for name in bound_fields(document) if data.get(name) is None)
+    assert not missing, f"the document binds {missing} but the datasource lacks them"
+    for button in data.get("buttons", []):
+        assert button["label"].strip() and button["event"] in touch.TOUCH_COMMANDS
+
+
+@pytest.fixture
+def skill() -> CustomSkill:
+    return skill_with_touch()
+
+
+@pytest.fixture
+def content() -> LocaleContent:
+    return library().for_locale("en-US")
+
+
+def in_routine(skill: CustomSkill, routine: str = "quick") -> Device:
+    device = Device(skill)
+    device.send(launch())
+    device.send(intent("StartRoutineIntent", Routine=routine))
+    return device
+
+
+# ------------------------------------------------------------------------------------------- documents
+
+
+@pytest.mark.parametrize("kind", screens.KINDS)
+def test_documents_are_apl_with_a_main_template(kind: str) -> None:
+    raw = json.loads((screens.APL_DIR / f"{kind}.json").read_text(encoding="utf-8"))
+    assert raw["type"] == "APL"
+    assert re.fullmatch(r"\d{4}\.\d+", raw["version"])
+    template = raw["mainTemplate"]
+    assert template["parameters"] == ["payload"]
+    assert template["items"] and all(item.get("type") for item in template["items"])
+    assert template["items"][0]["when"] == "${viewport.shape == 'ROUND'}"  # small round screens get their own
+    assert "when" not in template["items"][-1]  # and every other screen the last layout
+
+
+@pytest.mark.parametrize("kind", screens.KINDS)
+def test_documents_hold_no_words_of_their_own(kind: str) -> None:
+    """All shown text is bound to the datasource, which is filled from the content in the user's language."""
+    texts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("Text",) or "accessibilityLabel" in node:
+                texts.extend(str(node[k]) for k in ("text", "accessibilityLabel") if k in node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(screens.document(kind))
+    assert texts
+    for text in texts:
+        assert text.startswith("${") and text.endswith("}"), f"literal text in {kind}.json: {text!r}"
+
+
+@pytest.mark.parametrize("kind", screens.KINDS)
+def test_document_expressions_use_only_known_names(kind: str) -> None:
+    for expression in (e for text in strings(screens.document(kind)) for e in EXPRESSION.findall(text)):
+        code = re.sub(r"'[^']*'", "''", expression)  # string literals are not names
+        names = set(re.findall(r"(?<![\w.])([A-Za-z_]\w*)", code))
+        assert names <= NAMES_DOCUMENTS_MAY_USE, f"{kind}.json: ${{{expression}}} uses {names}"
+
+
+def test_every_stretch_has_a_drawing(content: LocaleContent) -> None:
+    graphics = screens.document("step")["graphics"]
+    assert set(content.stretches) <= set(graphics)
+    for name, graphic in graphics.items():
+        assert graphic["type"] == "AVG" and graphic["version"] and graphic["width"] and graphic["height"], name
+        assert graphic["items"] and all(item["type"] == "path" and item["pathData"] for item in graphic["items"])
+
+
+def test_step_buttons_send_their_event() -> None:
+    text = json.dumps(screens.document("step"))
+    assert '"type": "TouchWrapper"' in text
+    assert '{"type": "SendEvent", "arguments": ["${data.event}"]}' in text
+    assert '"data": "${payload.spine.buttons}"' in text
+
+
+# ------------------------------------------------------------------------------------------- devices
+
+
+def test_no_screen_directive_for_a_device_without_apl(skill: CustomSkill) -> None:
+    dot = Device(skill, screen=False)
+    welcome = dot.send(launch())
+    step = dot.send(intent("StartRoutineIntent", Routine="quick"))
+    for response in (welcome, step):
+        assert speech(response)
+        assert not response["response"].get("directives")
+
+
+def test_an_old_apl_runtime_gets_voice_only(skill: CustomSkill) -> None:
+    old = Device(skill, max_version="1.4")
+    old.send(launch())
+    response = old.send(intent("StartRoutineIntent", Routine="quick"))
+    assert speech(response) and not render_directives(response)
+
+
+def test_the_first_welcome_shows_the_disclaimer(skill: CustomSkill, content: LocaleContent) -> None:
+    response = Device(skill).send(launch())
+    document, data = the_screen(response)
+    assert document == screens.document("answer")
+    assert data == {"title": content.phrase("skill_name"), "text": content.phrase("disclaimer_card"),
+                    "hint": content.phrase("hint_answer")}
+    assert_every_binding_filled(document, data)
+    assert speech(response) and size(response) < MAX_RESPONSE_BYTES
+
+
+def test_a_topic_answer_shows_its_card_text(skill: CustomSkill, content: LocaleContent) -> None:
+    device = Device(skill)
+    device.send(launch())
+    topic = next(iter(content.topics.values()))
+    response = device.send(intent(topic.intent))
+    document, data = the_screen(response)
+    assert (data["title"], data["text"]) == (topic.title, topic.card)
+    assert_every_binding_filled(document, data)
+
+
+@pytest.mark.parametrize("routine", ["quick", "full"])
+def test_every_step_screen_is_complete_and_small_enough(skill: CustomSkill, content: LocaleContent,
+                                                       routine: str) -> None:
+    """Walk a whole routine on a screen device: every step shows a full screen in a response under 24 KB."""
+    device = in_routine(skill, routine)
+    plan = coaching.plan_of(content, routine)
+    assert plan is not None
+    response = None
+    for index, step in enumerate(plan.steps):
+        response = device.send(intent("AMAZON.RepeatIntent")) if response is None else device.send(
+            intent("AMAZON.NextIntent"))
+        document, data = the_screen(response)
+        assert document == screens.document("step")
+        assert_every_binding_filled(document, data)
+        assert (data["step"], data["steps"]) == (index + 1, len(plan.steps))
+        assert data["graphic"] == step.stretch
+        assert data["stretch_name"].lower() == content.stretches[step.stretch].name.lower()
+        assert data["hold_seconds"] == step.hold_seconds and data["counting"] is True
+        assert data["side_text"] == (f"{content.side_word(step.side).capitalize()} side" if step.side else "")
+        assert bool(data["rep_text"]) == (step.reps > 1)
+        assert speech(response) and size(response) < MAX_RESPONSE_BYTES, size(response)
+
+
+def test_the_countdown_waits_for_the_instructions(skill: CustomSkill) -> None:
+    """The first hold of a stretch follows its whole set-up, so its count starts later than a repeat's."""
+    device = in_routine(skill, "full")
+    first = the_screen(device.send(intent("AMAZON.RepeatIntent")))[1]
+    second = the_screen(device.send(intent("AMAZON.NextIntent")))[1]
+    assert first["hold_start_ms"] > second["hold_start_ms"] > 0
+
+
+def test_a_single_stretch_has_its_drawing(skill: CustomSkill) -> None:
+    device = Device(skill)
+    device.send(launch())
+    document, data = the_screen(device.send(intent("StretchIntent", Stretch="bridge")))
+    assert data["graphic"] == "bridge" and (data["step"], data["steps"]) == (1, 1)
+    assert_every_binding_filled(document, data)
+
+
+def test_a_paused_step_stands_still(skill: CustomSkill) -> None:
+    device = in_routine(skill)
+    document, data = the_screen(device.send(intent("AMAZON.PauseIntent")))
+    assert data["counting"] is False
+    assert all(button["event"] != "pause" for button in data["buttons"])
+    assert_every_binding_filled(document, data)
+
+
+def test_a_round_screen_gets_the_same_document(skill: CustomSkill) -> None:
+    device = Device(skill, viewport=ROUND)
+    device.send(launch())
+    document, data = the_screen(device.send(intent("StartRoutineIntent", Routine="quick")))
+    assert document == screens.document("step")
+    assert_every_binding_filled(document, data)
+
+
+# ------------------------------------------------------------------------------------------- touch
+
+
+@pytest.mark.parametrize(("event", "spoken"), [
+    ("next", "AMAZON.NextIntent"), ("previous", "AMAZON.PreviousIntent"), ("pause", "AMAZON.PauseIntent"),
+    ("repeat", "AMAZON.RepeatIntent"),
+])
+def test_a_touch_does_what_the_voice_command_does(skill: CustomSkill, event: str, spoken: str) -> None:
+    by_voice, by_touch = in_routine(skill), in_routine(skill)
+    for device in (by_voice, by_touch):  # move off the first step so "previous" has somewhere to go
+        device.send(intent("AMAZON.NextIntent"))
+    voice = by_voice.send(intent(spoken))
+    touched = by_touch.send(user_event([event]))
+    assert by_touch.attributes is not None and by_voice.attributes is not None
+    assert by_touch.attributes["routine"] == by_voice.attributes["routine"]
+    assert speech(touched) and touched["response"]["shouldEndSession"] is False
+    assert render_directives(touched) and len(render_directives(touched)) == len(render_directives(voice))
+
+
+def test_touch_next_moves_one_step_and_pause_then_resume_carry_on(skill: CustomSkill) -> None:
+    device = in_routine(skill)
+    assert device.attributes is not None and device.attributes["routine"]["index"] == 0
+    device.send(user_event(["next"]))
+    assert device.attributes["routine"]["index"] == 1
+    device.send(user_event(["pause"]))
+    assert device.attributes["routine"]["paused"] is True
+    resumed = device.send(user_event(["resume"]))
+    assert device.attributes["routine"] == {"routine": "quick", "index": 1, "paused": False, "halted": False}
+    assert the_screen(resumed)[1]["counting"] is True
+
+
+@pytest.mark.parametrize("arguments", [["dance"], [], [42], ["NEXT"]])
+def test_an_unknown_touch_gets_the_fallback(skill: CustomSkill, content: LocaleContent,
+                                            arguments: list[Any]) -> None:
+    device = in_routine(skill)
+    before = copy.deepcopy(device.attributes)
+    response = device.send(user_event(arguments))
+    assert content.phrase("routine_fallback") in speech(response).replace("&apos;", "'")
+    assert device.attributes is not None and before is not None
+    assert device.attributes["routine"] == before["routine"]
+
+
+def test_a_touch_outside_a_routine_is_answered(skill: CustomSkill, content: LocaleContent) -> None:
+    device = Device(skill)
+    device.send(launch())
+    unknown = device.send(user_event(["dance"]))
+    assert content.phrase("fallback") in speech(unknown).replace("&apos;", "'")
+    nothing = device.send(user_event(["next"]))
+    assert content.phrase("not_in_routine") in speech(nothing)
+
+
+# ------------------------------------------------------------------------------------------- direct calls
+
+
+def handler_input(request: dict[str, Any], *, screen: bool = True,
+                  session: dict[str, Any] | None = None) -> HandlerInput:
+    """A HandlerInput as the SDK builds it, with what our interceptors put in the request attributes."""
+    typed = DefaultSerializer().deserialize(json.dumps(envelope(request, screen=screen, attributes=session)),
+                                            RequestEnvelope)
+    made = HandlerInput(request_envelope=typed, attributes_manager=AttributesManager(request_envelope=typed))
+    made.attributes_manager.request_attributes[CONTENT] = library().for_locale("en-US")
+    made.attributes_manager.request_attributes[STATE] = State(made.attributes_manager.session_attributes,
+                                                              Profile())
+    return made
+
+
+def test_directives_directly(content: LocaleContent) -> None:
+    view = {"kind": "answer", "title": "T", "text": "X", "hint": "H"}
+    assert screens.directives(handler_input(launch(), screen=False), view) == []
+    assert screens.directives(handler_input(launch()), {"kind": "poster"}) == []
+    (directive,) = screens.directives(handler_input(launch()), view)
+    assert isinstance(directive, RenderDocumentDirective)
+    assert directive.token == screens.TOKEN and directive.datasources == {"spine": {"title": "T", "text": "X",
+                                                                                     "hint": "H"}}
+    # A screen that would push the response past Alexa's 24 KB is left out: the voice answer still goes.
+    assert screens.directives(handler_input(launch()), {**view, "text": "word " * 4000}) == []
+
+
+def test_touch_handler_directly() -> None:
+    handler = touch.TouchHandler()
+    assert not handler.can_handle(handler_input=handler_input(intent("AMAZON.NextIntent")))
+    tapped = handler_input(user_event(["next"]), session={})
+    assert handler.can_handle(handler_input=tapped)
+    coaching.start(tapped.attributes_manager.request_attributes[CONTENT],
+                   tapped.attributes_manager.request_attributes[STATE], "quick")
+    response = handler.handle(handler_input=tapped)
+    assert response.output_speech is not None
+    assert tapped.attributes_manager.session_attributes["routine"]["index"] == 1
+    assert touch.touched(["pause"]) is Command.PAUSE and touch.touched(["dance"]) is None
+
+
+def _with_button_labels(content: LocaleContent) -> LocaleContent:
+    """The content as it will be once the button phrases exist (the lead adds them to every language)."""
+    raw = copy.deepcopy(library().raw["languages"][content.language])
+    raw["phrases"] = {**raw["phrases"], **BUTTON_LABELS}
+    return LocaleContent(content.locale, content.language, content.invocation, raw)
+
+
+def test_buttons_take_their_labels_from_the_content(content: LocaleContent) -> None:
+    labelled = _with_button_labels(content)
+    view = coaching.start(labelled, State({}, Profile()), SINGLE_PREFIX + "bridge").view
+    assert view is not None
+    playing = screens.step_data(labelled, view, hold_start_ms=1000)["buttons"]
+    assert playing == [{"label": "Previous", "event": "previous"}, {"label": "Pause", "event": "pause"},
+                       {"label": "Next", "event": "next"}]
+    paused = screens.step_data(labelled, view, paused=True)["buttons"]
+    assert [b["event"] for b in paused] == ["previous", "resume", "next"]
+    assert paused[1]["label"] == "Resume"
+    # Today's content: a button shows only when its label exists, never with a made-up word.
+    present = [b["event"] for b in screens.step_data(content, view)["buttons"]]
+    expected = [e for e in ("previous", "pause", "next") if f"button_{e}" in content.phrases]
+    assert present == expected
+
+
+def test_buttons_named_by_the_view_win(content: LocaleContent) -> None:
+    view = {"kind": "step", "title": "R", "stretch": "bridge", "stretch_name": "bridge", "stretch_number": 1,
+            "stretch_count": 1, "step": 1, "steps": 1, "side": "", "rep": 1, "reps": 1, "hold_seconds": 15,
+            "hint": "h", "buttons": [{"label": "Go", "event": "next"}, {"label": "", "event": "pause"}]}
+    assert screens.step_data(content, view)["buttons"] == [{"label": "Go", "event": "next"}]
