@@ -191,11 +191,14 @@ def _paused_or_status(c: LocaleContent, state: State, outcome: Outcome) -> Reply
         return Reply.ask(Speech(c.phrase("paused", stretch=stretch)), c.phrase("paused_question"), reprompt,
                          offer={"kind": "resume"}, view=view)
     left = len(plan.steps) - progress.index
-    speech = Speech(c.phrase(
-        "status", stretch=stretch, number=step.stretch_number, total=plan.stretch_count,
-        step=progress.index + 1, steps=len(plan.steps), routine=routine.name if routine else stretch,
-        left=c.phrase("steps_left_one") if left == 1 else c.phrase("steps_left_many", count=left),
-        minutes=_minutes(c, plan.seconds_from(progress.index))))
+    facts = {"stretch": stretch, "step": progress.index + 1, "steps": len(plan.steps),
+             "left": c.phrase("steps_left_one") if left == 1 else c.phrase("steps_left_many", count=left),
+             "minutes": _minutes(c, plan.seconds_from(progress.index))}
+    if plan.routine.startswith(SINGLE_PREFIX):
+        speech = Speech(c.phrase("status_single", **facts))
+    else:
+        speech = Speech(c.phrase("status", number=step.stretch_number, total=plan.stretch_count,
+                                 routine=routine.name if routine else stretch, **facts))
     return Reply.ask(speech, c.phrase("step_ready_question"), reprompt, offer={"kind": "next"}, view=view)
 
 
@@ -265,6 +268,8 @@ def welcome_back(c: LocaleContent, progress: Progress) -> tuple[str, bool] | Non
     if progress.halted:
         return c.phrase("welcome_back_after_pain"), False
     step = plan.steps[min(progress.index, len(plan.steps) - 1)]
+    if progress.routine.startswith(SINGLE_PREFIX):
+        return c.phrase("welcome_back_single", stretch=c.stretches[step.stretch].name), True
     routine = routine_of(c, progress.routine)
     return c.phrase("welcome_back_routine", stretch=c.stretches[step.stretch].name,
                     number=step.stretch_number, total=plan.stretch_count,

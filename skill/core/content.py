@@ -50,7 +50,8 @@ PHRASES: dict[str, frozenset[str]] = {
         "pain_stop": "", "pain_card_title": "", "single_intro": "stretch",
         "card_step": "step steps", "hint_step": "", "hint_answer": "",
         "button_previous": "", "button_pause": "", "button_resume": "", "button_next": "",
-        "card_safety": "", "card_note": "",
+        "card_safety": "", "card_note": "", "welcome_back_single": "stretch",
+        "status_single": "stretch step steps left minutes",
     }.items()
 }
 # Intents whose samples live in intents.yaml, and the slot each may use.
