@@ -20,7 +20,7 @@ def build_skill(store: str | None = None, skill_id: str | None = None) -> Custom
     builder = CustomSkillBuilder(persistence_adapter=adapter_from_url(store or store_url()))
     builder.skill_id = skill_id if skill_id is not None else (os.environ.get(SKILL_ID_ENV) or None)
     for handler in (*stretching.HANDLERS, *asking.HANDLERS, *touch.HANDLERS, *help.HANDLERS,
-                    help.LAST_RESORT):
+                    *help.LAST_RESORT):
         builder.add_request_handler(handler)
     for request_interceptor in interceptors.REQUEST:
         builder.add_global_request_interceptor(request_interceptor)

@@ -71,9 +71,10 @@ def test_each_topic_intent_answers_from_content_and_offers_a_follow_up(coach: Co
     said = coach.ask(topic.intent)
     assert said.speech == f"{plain(topic.speech)} {plain(topic.offer.ask)}"
     assert said.speech.endswith(plain(topic.offer.ask))
-    assert said.card == {"type": "Simple", "title": topic.title, "content": topic.card}
-    assert said.reprompt.startswith(plain(topic.offer.ask))
-    assert any(said.reprompt.endswith(v) for v in words.variants("what_next_reprompt"))
+    assert said.card is not None and said.card["type"] == "Simple"
+    assert said.card["title"] == topic.title
+    assert said.card["content"].startswith(topic.card)
+    assert plain(topic.offer.ask) in said.reprompt, "the reprompt asks the offer again"
     assert said.open
     assert said.attributes["topic"] == topic.id
 
@@ -375,4 +376,29 @@ def test_an_error_while_the_session_ends_gives_an_empty_answer(monkeypatch: pyte
     from tests.alexa import session_ended_request
 
     said = handle_event(envelope(session_ended_request(), user_id="amzn1.ask.account.ERR"), None, skill)
-    assert said["response"] == {} or not said["response"].get("outputSpeech")
+    response = said["response"]
+    assert "outputSpeech" not in response and "reprompt" not in response and "card" not in response
+
+
+# ---------------------------------------------------------------------------------------------- stale session
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: with a session 'routine' the content no longer plans (routine renamed "
+                   "or removed in a deploy mid-session), Stop answers 'We're not in a stretching routine right "
+                   "now. Shall I start the quick routine?' and keeps the session open (answers.stop -> "
+                   "coaching.command(STOP) -> Kind.NO_ROUTINE -> not_in_routine)")
+def test_stop_always_closes_even_with_a_stale_routine_in_the_session(coach: Conversation, words: Words) -> None:
+    coach.launch()
+    coach.attributes["routine"] = {"routine": "retired_routine", "index": 2, "paused": False, "halted": False}
+    said = coach.ask("AMAZON.StopIntent")
+    assert said.ends
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: with a session 'routine' the content no longer plans, FallbackIntent "
+                   "hits `assert reply is not None` in skill/core/answers.py fallback() and the user hears the "
+                   "error apology instead of the fallback help")
+def test_fallback_with_a_stale_routine_in_the_session_is_not_an_error(coach: Conversation, words: Words) -> None:
+    coach.launch()
+    coach.attributes["routine"] = {"routine": "retired_routine", "index": 2, "paused": False, "halted": False}
+    said = coach.ask("AMAZON.FallbackIntent")
+    assert not any(said.speech.startswith(v) for v in words.variants("error"))

@@ -17,7 +17,7 @@ def welcome(c: LocaleContent, state: State) -> Reply:
     """The launch: a stored routine place comes first, then the first-visit note, then a plain hello."""
     profile = state.profile
     if profile.progress is not None:
-        back = coaching.welcome_back(c, profile.progress)
+        back = coaching.welcome_back(c, state)
         if back is not None:
             line, offer_resume = back
             if offer_resume:
@@ -81,6 +81,8 @@ def yes(c: LocaleContent, state: State) -> Reply:
             return coaching.command(c, state, Command.RESUME)
         case "next":
             return coaching.command(c, state, Command.NEXT)
+        case "paused":
+            return coaching.command(c, state, Command.RESUME)
         case "menu":
             return Reply.ask(Speech(), c.phrase("what_next"), c.phrase("what_next_reprompt"))
     return Reply.ask(Speech(c.phrase("nothing_offered")), c.phrase("what_next"), c.phrase("what_next_reprompt"))
@@ -98,6 +100,10 @@ def no(c: LocaleContent, state: State) -> Reply:
                              c.phrase("what_next_reprompt"))
         case "next":
             return coaching.command(c, state, Command.PAUSE)
+        case "paused":
+            reply = coaching.command(c, state, Command.PAUSE)
+            reply.speech = Speech(c.phrase("take_your_time"))
+            return reply
     if offer:
         return Reply.ask(Speech(c.phrase("declined")), c.phrase("what_next"), c.phrase("what_next_reprompt"))
     return Reply.ask(Speech(c.phrase("nothing_offered")), c.phrase("what_next"), c.phrase("what_next_reprompt"))
@@ -110,9 +116,8 @@ def help_(c: LocaleContent, state: State) -> Reply:
 
 
 def fallback(c: LocaleContent, state: State) -> Reply:
-    if state.in_routine:
-        reply = coaching.routine_help(c, state)
-        assert reply is not None
+    reply = coaching.routine_help(c, state)
+    if reply is not None:
         reply.speech = Speech(c.phrase("routine_fallback"))
         return reply
     return Reply.ask(Speech(c.phrase("fallback")), c.phrase("fallback_question"), c.phrase("what_next_reprompt"))
@@ -124,7 +129,7 @@ def goodbye(c: LocaleContent) -> Reply:
 
 def stop(c: LocaleContent, state: State) -> Reply:
     """Stop or cancel: mid-routine it saves the place and says how to come back; otherwise goodbye."""
-    if state.in_routine:
+    if coaching.live(c, state) is not None:
         return coaching.command(c, state, Command.STOP)
     return goodbye(c)
 

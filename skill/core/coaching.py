@@ -8,7 +8,7 @@ from skill.core.content import LocaleContent, Routine, RoutineStep
 from skill.core.reply import Card, Reply
 from skill.core.routine import SINGLE_PREFIX, Command, Kind, Outcome, Plan, Progress, Step, apply, plan_routine
 from skill.core.speech import Speech, countdown
-from skill.core.state import State
+from skill.core.state import ROUTINE, State
 
 
 def answer_view(c: LocaleContent, title: str, text: str) -> dict[str, Any]:
@@ -137,11 +137,14 @@ def _minutes(c: LocaleContent, seconds: int) -> str:
 
 def command(c: LocaleContent, state: State, cmd: Command) -> Reply:
     """Apply a navigation command to the current routine and say what happened."""
-    live = Progress.from_dict(state.session.get("routine"))
-    if cmd is Command.RESUME and live is not None and not live.paused:
+    running = live(c, state)
+    if cmd is Command.RESUME and running is not None and not running[0].paused:
         cmd = Command.NEXT  # "continue" mid-routine, when nothing is paused, means go on
-    progress = state.progress if cmd is Command.RESUME else live
-    plan = plan_of(c, progress.routine) if progress else None
+    if cmd is Command.RESUME:
+        progress = state.progress
+        plan = plan_of(c, progress.routine) if progress else None
+    else:
+        progress, plan = running if running is not None else (None, None)
     outcome = apply(cmd, progress, plan)
     match outcome.kind:
         case Kind.STEP:
@@ -161,6 +164,8 @@ def command(c: LocaleContent, state: State, cmd: Command) -> Reply:
             lead = Speech()
             if outcome.skipped is not None:
                 lead.say(c.phrase("skipping", stretch=c.stretches[outcome.skipped.stretch].name))
+                if outcome.plan is not None and outcome.plan.stretch_count == 1:
+                    return end_without_credit(c, state, lead)
             return finish(c, state, outcome, lead)
         case Kind.PAUSED | Kind.STATUS:
             return _paused_or_status(c, state, outcome)
@@ -173,7 +178,7 @@ def command(c: LocaleContent, state: State, cmd: Command) -> Reply:
             title = c.phrase("skill_name")
             return Reply.tell(Speech(said), card=Card(title, said), view=answer_view(c, title, said))
         case Kind.HALTED:
-            return halt(c, state, outcome)
+            return halt(c, state, outcome.progress)
         case Kind.NO_ROUTINE:
             return not_in_routine(c, c.phrase("resume_nothing") if cmd is Command.RESUME else None)
     raise ValueError(outcome.kind)  # pragma: no cover
@@ -189,7 +194,7 @@ def _paused_or_status(c: LocaleContent, state: State, outcome: Outcome) -> Reply
     reprompt = c.phrase("step_reprompt", stretch=stretch, step=progress.index + 1, steps=len(plan.steps))
     if outcome.kind is Kind.PAUSED:
         return Reply.ask(Speech(c.phrase("paused", stretch=stretch)), c.phrase("paused_question"), reprompt,
-                         offer={"kind": "resume"}, view=view)
+                         offer={"kind": "paused"}, view=view)
     left = len(plan.steps) - progress.index
     facts = {"stretch": stretch, "step": progress.index + 1, "steps": len(plan.steps),
              "left": c.phrase("steps_left_one") if left == 1 else c.phrase("steps_left_many", count=left),
@@ -199,7 +204,15 @@ def _paused_or_status(c: LocaleContent, state: State, outcome: Outcome) -> Reply
     else:
         speech = Speech(c.phrase("status", number=step.stretch_number, total=plan.stretch_count,
                                  routine=routine.name if routine else stretch, **facts))
-    return Reply.ask(speech, c.phrase("step_ready_question"), reprompt, offer={"kind": "next"}, view=view)
+    last = progress.index + 1 == len(plan.steps)
+    question = c.phrase("last_step_ready_question" if last else "step_ready_question")
+    return Reply.ask(speech, question, reprompt, offer={"kind": "next"}, view=view)
+
+
+def end_without_credit(c: LocaleContent, state: State, lead: Speech) -> Reply:
+    """Skipping the only stretch ends it, but nothing was done: no congratulations, nothing counted."""
+    state.keep_progress(None)
+    return Reply.ask(lead, c.phrase("what_next"), c.phrase("what_next_reprompt"))
 
 
 def finish(c: LocaleContent, state: State, outcome: Outcome, lead: Speech) -> Reply:
@@ -221,14 +234,18 @@ def finish(c: LocaleContent, state: State, outcome: Outcome, lead: Speech) -> Re
                      card=Card(title, done), offer={"kind": "menu"}, view=answer_view(c, title, done))
 
 
-def halt(c: LocaleContent, state: State, outcome: Outcome | None = None) -> Reply:
+def halt(c: LocaleContent, state: State, progress: Progress | None) -> Reply:
     """Something hurts: stop now, point to a specialist, keep the place but never resume it by itself."""
-    if outcome is not None and outcome.progress is not None:
-        state.keep_progress(outcome.progress)
+    said = [c.phrase("pain_stop")]
+    if progress is not None:
+        state.keep_progress(progress._replace(halted=True, paused=False))
         state.leave_routine()
+        said.append(c.phrase("pain_place_saved"))
+    state.profile.pain_noted = False
     title = c.phrase("pain_card_title")
-    card = Card(title, f"{c.phrase('pain_stop')}\n\n{c.phrase('disclaimer_card')}")
-    return Reply.tell(Speech(c.phrase("pain_stop")), card=card, view=answer_view(c, title, c.phrase("pain_stop")))
+    text = " ".join(said)
+    card = Card(title, f"{text}\n\n{c.phrase('disclaimer_card')}")
+    return Reply.tell(Speech(*said), card=card, view=answer_view(c, title, text))
 
 
 def not_in_routine(c: LocaleContent, lead: str | None = None) -> Reply:
@@ -236,21 +253,31 @@ def not_in_routine(c: LocaleContent, lead: str | None = None) -> Reply:
     return Reply.ask(speech, c.phrase("not_in_routine_question"), offer={"kind": "routine", "id": "quick"})
 
 
-def pain(c: LocaleContent, state: State) -> Reply:
-    """The safety stop works at any moment, in a routine or not."""
-    progress = Progress.from_dict(state.session.get("routine"))
+def live(c: LocaleContent, state: State) -> tuple[Progress, Plan] | None:
+    """This session's routine and its plan; None outside a routine, or when its routine no longer exists
+    (content changed since the place was saved)."""
+    progress = Progress.from_dict(state.session.get(ROUTINE))
     plan = plan_of(c, progress.routine) if progress else None
-    if progress is not None and plan is not None:
-        return halt(c, state, apply(Command.PAIN, progress, plan))
-    return halt(c, state)
+    if progress is None or plan is None or not plan.steps:
+        return None
+    return progress, plan
+
+
+def pain(c: LocaleContent, state: State) -> Reply:
+    """The safety stop works at any moment: in a routine, or with a place saved from an earlier session
+    (which must then not be offered again), or with none."""
+    running = live(c, state)
+    if running is not None:
+        return halt(c, state, apply(Command.PAIN, *running).progress)
+    return halt(c, state, state.profile.progress)
 
 
 def routine_help(c: LocaleContent, state: State) -> Reply | None:
     """Help inside a routine names the routine, the stretch and the commands; None outside one."""
-    progress = Progress.from_dict(state.session.get("routine"))
-    plan = plan_of(c, progress.routine) if progress else None
-    if progress is None or plan is None:
+    running = live(c, state)
+    if running is None:
         return None
+    progress, plan = running
     step = plan.steps[min(progress.index, len(plan.steps) - 1)]
     routine = routine_of(c, plan.routine)
     stretch = c.stretches[step.stretch].name
@@ -260,12 +287,20 @@ def routine_help(c: LocaleContent, state: State) -> Reply | None:
                      offer={"kind": "next"})
 
 
-def welcome_back(c: LocaleContent, progress: Progress) -> tuple[str, bool] | None:
-    """The launch line for a stored place, and whether to offer to resume it (never after pain)."""
-    plan = plan_of(c, progress.routine)
-    if plan is None:
+def welcome_back(c: LocaleContent, state: State) -> tuple[str, bool] | None:
+    """The launch line for a stored place, and whether to offer to resume it.
+
+    After a pain stop the place is never offered: the next launch says once to see a specialist first;
+    later launches are plain (the user can still ask to resume).
+    """
+    progress = state.profile.progress
+    plan = plan_of(c, progress.routine) if progress else None
+    if progress is None or plan is None:
         return None
     if progress.halted:
+        if state.profile.pain_noted:
+            return None
+        state.profile.pain_noted = True
         return c.phrase("welcome_back_after_pain"), False
     step = plan.steps[min(progress.index, len(plan.steps) - 1)]
     if progress.routine.startswith(SINGLE_PREFIX):

@@ -282,7 +282,7 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def check_language(folder: Path) -> tuple[dict[str, Any], list[str]]:
+def check_language(folder: Path) -> tuple[dict[str, Any], list[str], dict[str, LocatedDoc]]:
     """Validate one language folder; returns its raw data and the problems found."""
     problems: list[str] = []
     docs: dict[str, LocatedDoc] = {}
@@ -293,7 +293,7 @@ def check_language(folder: Path) -> tuple[dict[str, Any], list[str]]:
         except ContentError as exc:
             problems.extend(exc.problems)
     if problems:
-        return {}, problems
+        return {}, problems, docs
     claimed: dict[str, str] = {}
     _check_phrases(Checker(docs["phrases"], problems), docs["phrases"].data)
     topic_checker = Checker(docs["topics"], problems)
@@ -306,7 +306,14 @@ def check_language(folder: Path) -> tuple[dict[str, Any], list[str]]:
             topic_checker.fail((*path, "topic"), f"{offer['topic']!r} is not a topic id")
         if "routine" in offer and offer["routine"] not in routine_ids:
             topic_checker.fail((*path, "routine"), f"{offer['routine']!r} is not a routine id")
-    return {name: doc.data for name, doc in docs.items()}, problems
+    return {name: doc.data for name, doc in docs.items()}, problems, docs
+
+
+# Where each part of a language's shape lives: (file, field), so cross-language problems name a line too.
+SHAPE_FILES: dict[str, tuple[str, Path_]] = {
+    "phrases": ("phrases", ()), "topics": ("topics", ("topics",)), "stretches": ("routines", ("stretches",)),
+    "routines": ("routines", ("routines",)), "intents": ("intents", ("intents",)),
+}
 
 
 def _shape(raw: dict[str, Any]) -> dict[str, Any]:
@@ -331,6 +338,7 @@ def check_library(root: Path) -> dict[str, Any]:
     if fallback is not None and fallback not in locales:
         c.fail(("fallback",), f"{fallback!r} is not one of the locales")
     languages: dict[str, Any] = {}
+    docs_of: dict[str, dict[str, LocatedDoc]] = {}
     for locale, item in locales.items():
         path: Path_ = ("locales", locale)
         lang = c.get(item, path, "language", str)
@@ -344,7 +352,7 @@ def check_library(root: Path) -> dict[str, Any]:
             if not folder.is_dir():
                 c.fail((*path, "language"), f"no content folder {lang}/")
                 continue
-            raw, found = check_language(folder)
+            raw, found, docs_of[lang] = check_language(folder)
             problems.extend(found)
             languages[lang] = {"phrases": raw.get("phrases"), "topics": raw.get("topics"),
                                "routines": raw.get("routines"), "intents": raw.get("intents")}
@@ -364,10 +372,12 @@ def check_library(root: Path) -> dict[str, Any]:
         for part, items in shape.items():
             missing = shapes[first][part] - items if first else set()
             extra = items - shapes[first][part] if first else set()
+            doc = docs_of[lang][SHAPE_FILES[part][0]]
+            where = SHAPE_FILES[part][1]
             for thing in sorted(map(str, missing)):
-                problems.append(f"{lang}/: {part}: {thing} is missing (it exists in {first}/)")
+                problems.append(doc.problem(where, f"{thing} is missing (it exists in {first}/)"))
             for thing in sorted(map(str, extra)):
-                problems.append(f"{lang}/: {part}: {thing} is not in {first}/")
+                problems.append(doc.problem(where, f"{thing} is not in {first}/"))
     if problems:
         raise ContentError(problems)
     return {

@@ -23,15 +23,16 @@ def _int(value: Any, default: int = 0) -> int:
 
 
 class Profile:
-    __slots__ = ("completed", "disclaimer_heard", "last_visit", "progress", "visits")
+    __slots__ = ("completed", "disclaimer_heard", "last_visit", "pain_noted", "progress", "visits")
 
     def __init__(self, progress: Progress | None = None, completed: dict[str, int] | None = None, visits: int = 0,
-                 last_visit: str | None = None, disclaimer_heard: bool = False) -> None:
+                 last_visit: str | None = None, disclaimer_heard: bool = False, pain_noted: bool = False) -> None:
         self.progress = progress
         self.completed = completed if completed is not None else {}
         self.visits = visits
         self.last_visit = last_visit
         self.disclaimer_heard = disclaimer_heard
+        self.pain_noted = pain_noted  # the after-pain welcome was said; it is said once per pain stop
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Profile) and self.to_dict() == other.to_dict()
@@ -53,6 +54,7 @@ class Profile:
             "visits": self.visits,
             "last_visit": self.last_visit,
             "disclaimer_heard": self.disclaimer_heard,
+            "pain_noted": self.pain_noted,
         }
 
     @classmethod
@@ -66,4 +68,5 @@ class Profile:
             visits=_int(data.get("visits")),
             last_visit=data["last_visit"] if isinstance(data.get("last_visit"), str) else None,
             disclaimer_heard=data.get("disclaimer_heard") is True,
+            pain_noted=data.get("pain_noted") is True,
         )

@@ -100,7 +100,7 @@ class Progress(NamedTuple):
             return None
         if index < 0:
             return None
-        return cls(data["routine"], index, bool(data.get("paused", False)), bool(data.get("halted", False)))
+        return cls(data["routine"], index, data.get("paused") is True, data.get("halted") is True)
 
 
 class Outcome(NamedTuple):

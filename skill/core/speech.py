@@ -123,7 +123,7 @@ def ssml_problems(ssml: str) -> list[str]:
         tag = element.tag.replace("amazon_", "amazon:")
         if tag not in ALLOWED_TAGS:
             problems.append(f"<{tag}> is not an Alexa SSML tag")
-        if tag == "break":
+        if tag == "break" and "time" in element.attrib:
             time = element.get("time", "")
             match = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s)", time)
             if not match:

@@ -58,6 +58,7 @@ def _build(node: yaml.Node, path: Path_, lines: dict[Path_, int], file: str, loa
                 raise ContentError([f"{file}:{key_node.start_mark.line + 1}: {dotted((*path, key))}: "
                                     "appears twice"])
             out[key] = _build(value_node, (*path, key), lines, file, loader)
+            lines[(*path, key)] = key_node.start_mark.line + 1  # errors point at the key, not its value
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, i), lines, file, loader) for i, item in enumerate(node.value)]

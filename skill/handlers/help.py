@@ -47,9 +47,11 @@ class SessionEndedHandler(SpineHandler):
 
 
 class SilentHandler(SpineHandler):
-    """System.ExceptionEncountered (our previous answer was refused) and other requests that take no speech."""
+    """Requests that take no speech: System.ExceptionEncountered (Alexa refused our previous answer) and any
+    other request type nothing else claims (AudioPlayer, Messaging, SessionResumedRequest ...)."""
 
-    request_types = ("System.ExceptionEncountered", "Connections.Response")
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return handler_input.request_envelope.request.object_type not in ("LaunchRequest", "IntentRequest")
 
     def answer(self, turn: Turn) -> Reply:
         cause = getattr(turn.handler_input.request_envelope.request, "error", None)
@@ -85,5 +87,5 @@ class ErrorHandler(AbstractExceptionHandler):
         return respond(handler_input, answers.error(content))
 
 
-HANDLERS = (HelpHandler(), StopHandler(), SessionEndedHandler(), SilentHandler())
-LAST_RESORT = FallbackHandler()
+HANDLERS = (HelpHandler(), StopHandler(), SessionEndedHandler())
+LAST_RESORT = (FallbackHandler(), SilentHandler())

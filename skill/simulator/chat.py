@@ -129,6 +129,8 @@ class Printer:
 def describe_turn(exchange: Exchange) -> str:
     """The secondary line: what was understood, how sure, and whether the microphone stays open."""
     parts = [exchange.intent or "?"]
+    if exchange.kind == "touch":
+        parts.append(json.dumps(exchange.request["request"].get("arguments", [])))
     if exchange.confidence is not None:
         parts.append(f"{exchange.confidence:.2f}")
     resolution = exchange.resolution

@@ -67,8 +67,12 @@ if TYPE_CHECKING:
 
 DIALOGS_DIR = Path(__file__).resolve().parents[2] / "tests" / "dialogs"
 ACTIONS = ("launch", "user", "touch", "end", "new")
-TEXT_CHECKS = ("speech_contains", "speech_not_contains", "reprompt_contains", "card_title_contains",
-               "card_contains", "screen_contains")
+#: expectation -> (which text it reads, whether the text must NOT contain the items)
+TEXT_CHECKS: dict[str, tuple[str, bool]] = {
+    "speech_contains": ("speech", False), "speech_not_contains": ("speech", True),
+    "reprompt_contains": ("reprompt", False), "card_title_contains": ("card_title", False),
+    "card_contains": ("card", False), "screen_contains": ("screen", False),
+}
 EXPECTATIONS = (*TEXT_CHECKS, "intent", "slots", "speech_matches", "silent", "reprompt", "session", "card", "apl",
                 "attributes_have", "attributes_lack")
 SCRIPT_KEYS = ("name", "locale", "locales", "language", "screen", "turns", "description")
@@ -97,6 +101,14 @@ def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
+# YAML 1.1 reads yes/no/on/off as booleans, but "user: yes" and "user: no" are things people say: only
+# true/false are booleans in a script.
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_LineLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                  list("tTfF"))
 
 
 @dataclass(frozen=True)
@@ -161,7 +173,7 @@ def load_script(path: Path | str) -> Script:
     """Read and check one script; ScriptError says what is wrong and where."""
     path = Path(path)
     with path.open(encoding="utf-8") as handle:
-        raw = yaml.load(handle, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        raw = yaml.load(handle, Loader=_LineLoader)  # a SafeLoader subclass: no arbitrary objects
     if not isinstance(raw, dict):
         raise ScriptError(f"{path}: a script is a mapping with name and turns")
     unknown = sorted(set(raw) - {*SCRIPT_KEYS, _LINE})
@@ -246,12 +258,9 @@ def check_turn(expect: dict[str, Any], exchange: Exchange) -> list[str]:
         "card_title": (exchange.card or {}).get("title", ""), "card": (exchange.card or {}).get("text", ""),
         "screen": _screen_text(exchange),
     }
-    for key in TEXT_CHECKS:
+    for key, (subject, negate) in TEXT_CHECKS.items():
         if key not in expect:
             continue
-        subject = key.removesuffix("_contains").removesuffix("_not")
-        negate = key.endswith("_not_contains")
-        subject = "speech" if key == "speech_not_contains" else subject
         haystack = _flat(texts[subject])
         for needle in _items(expect[key]):
             present = _flat(needle) in haystack
