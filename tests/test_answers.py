@@ -342,7 +342,6 @@ def test_commands_outside_a_routine_offer_to_start_one(command: Command) -> None
 # BUG (lead): skill/core/coaching.py _paused_or_status always asks step_ready_question ("Ready for the next
 # one?"), also on the last step, where the step itself asked last_step_ready_question ("That was the last one.
 # Ready to finish?"). "How many are left?" on the last step should not promise a next one.
-@pytest.mark.xfail(strict=True, reason="status on the last step asks 'Ready for the next one?'")
 @pytest.mark.parametrize("routine", [*C.routines, *(SINGLE_PREFIX + s for s in C.stretches)])
 def test_status_on_the_last_step_does_not_promise_another(routine: str) -> None:
     state = fresh(disclaimer_heard=True)
@@ -395,7 +394,6 @@ def test_pain_outside_a_routine_still_stops_and_points_to_a_specialist() -> None
 # earlier (place saved, session over) and then says "Alexa, tell spine coach it hurts" hears "I won't resume it
 # automatically", yet the stored place is not marked halted, so the next launch offers "Want to pick up where
 # you left off?". Fix: when there is no session routine, mark state.profile.progress halted too.
-@pytest.mark.xfail(strict=True, reason="pain outside a session routine leaves the stored place resumable")
 def test_pain_marks_a_stored_place_halted_too() -> None:
     state = fresh(disclaimer_heard=True, progress=Progress("full", 4))
     turn(state, coaching.pain, C, state)
@@ -408,7 +406,6 @@ def test_pain_marks_a_stored_place_halted_too() -> None:
 # BUG (lead): skill/content/en/phrases.yaml pain_stop always says "I've saved your place, but I won't resume it
 # automatically", also when no routine was running (coaching.halt with outcome None). The user hears about a
 # saved place that does not exist. Fix: a separate phrase (e.g. pain_stop_no_routine) for that case.
-@pytest.mark.xfail(strict=True, reason="pain_stop claims a saved place when no routine exists")
 def test_pain_with_no_routine_does_not_claim_a_saved_place() -> None:
     state = fresh(disclaimer_heard=True)
     assert "saved your place" not in heard(turn(state, coaching.pain, C, state))

@@ -376,7 +376,6 @@ def test_unknown_phrase_in_a_locale_override(content: Path) -> None:
 # (variants on the following lines), a problem about the key itself ("is not a phrase the skill uses") points
 # one line below the key. Expected: the line of ``next_repp:``. Fix: also record key_node.start_mark for the
 # key's path (or use it in Checker.unknown_keys / _check_phrases for key problems).
-@pytest.mark.xfail(strict=True, reason="key problems point at the line of the value, not the key (yamlfile._build)")
 def test_unknown_phrase_key_with_a_list_of_variants_points_at_the_key(content: Path) -> None:
     text = edit(content, "en/phrases.yaml", NEXT_REP, NEXT_REP + "next_repp:\n  - Again.\n  - Once again.\n")
     assert_problem(problems_of(content), PHRASES_FILE, line_of(text, "next_repp:"), "next_repp", "not a phrase")
@@ -420,7 +419,6 @@ def test_a_language_missing_a_topic_another_language_has(content: Path) -> None:
 # "xx/: topics: ('summary', 'SummaryIntent') is missing (it exists in en/)": no file, no line, and not the
 # ``file:line: field: message`` format ContentError promises. Expected: skill/content/xx/topics.yaml, the line of
 # its ``topics:`` list, field ``topics``.
-@pytest.mark.xfail(strict=True, reason="cross-language problems lack file:line: field (content_check._shape)")
 def test_a_language_missing_a_topic_names_file_line_and_field(content: Path) -> None:
     text = _language_missing_the_summary_topic(content)
     assert_problem(problems_of(content), "skill/content/xx/topics.yaml", line_of(text, "topics:"), "topics",

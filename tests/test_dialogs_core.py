@@ -383,10 +383,6 @@ def test_an_error_while_the_session_ends_gives_an_empty_answer(monkeypatch: pyte
 # ---------------------------------------------------------------------------------------------- stale session
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: with a session 'routine' the content no longer plans (routine renamed "
-                   "or removed in a deploy mid-session), Stop answers 'We're not in a stretching routine right "
-                   "now. Shall I start the quick routine?' and keeps the session open (answers.stop -> "
-                   "coaching.command(STOP) -> Kind.NO_ROUTINE -> not_in_routine)")
 def test_stop_always_closes_even_with_a_stale_routine_in_the_session(coach: Conversation, words: Words) -> None:
     coach.launch()
     coach.attributes["routine"] = {"routine": "retired_routine", "index": 2, "paused": False, "halted": False}
@@ -394,9 +390,6 @@ def test_stop_always_closes_even_with_a_stale_routine_in_the_session(coach: Conv
     assert said.ends
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: with a session 'routine' the content no longer plans, FallbackIntent "
-                   "hits `assert reply is not None` in skill/core/answers.py fallback() and the user hears the "
-                   "error apology instead of the fallback help")
 def test_fallback_with_a_stale_routine_in_the_session_is_not_an_error(coach: Conversation, words: Words) -> None:
     coach.launch()
     coach.attributes["routine"] = {"routine": "retired_routine", "index": 2, "paused": False, "halted": False}

@@ -209,7 +209,6 @@ def test_the_limit_is_exactly_eight_thousand_characters() -> None:
 # ("break time '' is not like 10s or 500ms"), but Alexa accepts both (strength: none, x-weak, weak, medium,
 # strong, x-strong; a bare break is a medium pause). The skill never writes them, but content tooling and the
 # simulator use ssml_problems as "what Alexa would reject", so it must not cry wolf.
-@pytest.mark.xfail(strict=True, reason="ssml_problems rejects <break strength=...> and <break/>, which Alexa accepts")
 @pytest.mark.parametrize("ssml", ['<speak>a <break strength="strong"/> b</speak>', "<speak>a <break/> b</speak>"])
 def test_breaks_by_strength_are_valid(ssml: str) -> None:
     assert ssml_problems(ssml) == []

@@ -257,7 +257,8 @@ def test_pain_mid_routine_stops_at_once_and_is_never_offered_back(memory_skill: 
                                                                   words: Words, at: int) -> None:
     start_quick(user, at)
     said = user.ask("PainIntent")
-    assert said.speech in words.variants("pain_stop")
+    assert said.speech in [f"{stop} {saved}" for stop in words.variants("pain_stop")
+                           for saved in words.variants("pain_place_saved")]
     assert "specialist" in said.speech
     assert said["response"]["shouldEndSession"] is True
     assert said.card is not None and said.card["title"] in words.variants("pain_card_title")
@@ -290,9 +291,6 @@ def test_explicit_resume_after_pain_warns_first(user: Conversation, words: Words
     check_step(said, QUICK, 1, words, "quick")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: every later launch still says 'Last time we stopped because "
-                   "something didn't feel right', forever (halted progress is never marked as told; "
-                   "skill/core/coaching.py welcome_back)")
 def test_the_after_pain_welcome_is_said_once(user: Conversation, words: Words) -> None:
     start_quick(user, 1)
     user.ask("PainIntent")
@@ -352,9 +350,6 @@ def test_skip_on_the_last_stretch_finishes(user: Conversation, words: Words) -> 
     assert words.ends_with("routine_done_question", said.speech)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: skipping the only stretch of a single-stretch session says 'Well "
-                   "done, that's the bridge finished' and counts it as completed (skill/core/coaching.py "
-                   "command: Kind.FINISHED after SKIP goes to finish())")
 def test_skipping_the_only_stretch_is_not_congratulated(memory_skill: CustomSkill, user: Conversation,
                                                         words: Words) -> None:
     user.ask("StretchIntent", {"Stretch": "bridge"})
@@ -379,9 +374,6 @@ def test_pause_then_resume_carries_on_at_the_same_step(user: Conversation, words
     assert body(resumed, words, "resuming") == body(here, words)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: 'no' to the pause question 'Shall we carry on?' answers 'Okay, "
-                   "starting fresh' and throws the routine away (skill/core/answers.py no(): the pause reuses the "
-                   "launch's {'kind': 'resume'} offer; the 'take_your_time' phrase is never used)")
 def test_no_to_carry_on_after_a_pause_keeps_the_place(memory_skill: CustomSkill, user: Conversation,
                                                       words: Words) -> None:
     start_quick(user, 3)

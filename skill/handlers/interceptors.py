@@ -17,7 +17,7 @@ from ask_sdk_model import IntentRequest, Response
 from skill.core.content import library
 from skill.core.profile import Profile
 from skill.core.state import State
-from skill.handlers.turn import CONTENT, STATE
+from skill.handlers.turn import CONTENT, STATE, session_of
 from skill.logs import logger, pseudonym, request_line
 
 SNAPSHOT = "profile_snapshot"
@@ -54,7 +54,7 @@ class ProfileInterceptor(AbstractRequestInterceptor):
             profile.visits += 1
             profile.last_visit = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         request_attributes = attributes.request_attributes
-        request_attributes[STATE] = State(attributes.session_attributes, profile)
+        request_attributes[STATE] = State(session_of(handler_input), profile)
         request_attributes[SNAPSHOT] = snapshot
         request_attributes[STORE_OK] = ok
 

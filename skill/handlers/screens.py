@@ -20,7 +20,7 @@ from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirect
 from skill.core.content import LocaleContent
 from skill.core.speech import ssml_to_text
 from skill.core.state import ROUTINE
-from skill.handlers.turn import CONTENT
+from skill.handlers.turn import CONTENT, session_of
 
 log = logging.getLogger("spine_coach")
 
@@ -104,7 +104,7 @@ def _label(text: str) -> str:
 
 
 def _paused(handler_input: HandlerInput) -> bool:
-    place = handler_input.attributes_manager.session_attributes.get(ROUTINE)
+    place = session_of(handler_input).get(ROUTINE)
     return isinstance(place, dict) and bool(place.get("paused"))
 
 

@@ -72,10 +72,19 @@ class SpineHandler(AbstractRequestHandler):
         raise NotImplementedError
 
 
+def session_of(handler_input: HandlerInput) -> dict[str, Any]:
+    """The session attributes, or a throwaway dict for requests that come without a session
+    (CanFulfillIntentRequest may), where the SDK would raise instead."""
+    if handler_input.request_envelope.session is None:
+        return {}
+    return handler_input.attributes_manager.session_attributes
+
+
 def respond(handler_input: HandlerInput, reply: Reply) -> Response:
     """Turn a Reply into the ASK response, keeping the offer and the repeatable speech in the session."""
     builder = handler_input.response_builder
-    session = handler_input.attributes_manager.session_attributes
+    state = handler_input.attributes_manager.request_attributes.get(STATE)
+    session = state.session if state is not None else session_of(handler_input)
     speech = reply.full_speech()
     if speech:
         builder.speak(speech.ssml())
