@@ -75,6 +75,8 @@ LAZY = {
     "package": ("skill.devtools.package", "add_arguments", "run", "build the Lambda zip"),
     "manifest": ("skill.devtools.manifest", "add_arguments", "run", "build the ASK CLI skill package"),
     "bench": ("skill.devtools.bench", "add_arguments", "run", "cold-start and warm latency benchmark"),
+    "load": ("skill.devtools.load", "add_arguments", "run", "load test: gunicorn + SQLite, many users"),
+    "dialogs": ("skill.simulator.dialogs", "add_arguments", "run", "run the dialog scripts"),
 }
 
 

@@ -24,14 +24,25 @@ from skill.simulator.dialogs import (
     ScriptError,
     cases,
     load_script,
-    load_scripts,
     run_script,
 )
 from skill.simulator.nlu import fold, normalise
 from skill.simulator.session import Exchange
 from tests.alexa import SKILL_ID, problems
 
-SCRIPTS = load_scripts(DIALOGS_DIR)
+
+def _load_all() -> tuple[list[Script], list[str]]:
+    """Every script, and the reasons any could not be read (each becomes a failing test, not a collection error)."""
+    scripts, broken = [], []
+    for path in sorted(DIALOGS_DIR.glob("*.yaml")):
+        try:
+            scripts.append(load_script(path))
+        except ScriptError as exc:
+            broken.append(str(exc))
+    return scripts, broken
+
+
+SCRIPTS, BROKEN = _load_all()
 CASES = cases(SCRIPTS)
 
 # What every language's scripts must exercise besides the topics, stretches and routines.
@@ -52,6 +63,11 @@ def test_dialog_script(script: Script, locale: str) -> None:
     skill = build_skill(store="memory://", skill_id=SKILL_ID)
     exchanges = run_script(script, locale, skill, check=alexa_problems)
     assert exchanges, "a script says something"
+
+
+def test_every_script_can_be_read() -> None:
+    assert SCRIPTS, f"no dialog scripts in {DIALOGS_DIR}"
+    assert not BROKEN, "\n".join(BROKEN)
 
 
 # ------------------------------------------------------------------------------------------------ coverage

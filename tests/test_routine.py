@@ -354,3 +354,58 @@ def test_seconds_from_shrinks_as_the_routine_goes_on(routine_id: str) -> None:
     remaining = [plan.seconds_from(i) for i in range(len(plan.steps))]
     assert remaining == sorted(remaining, reverse=True)
     assert len(set(remaining)) == len(remaining)
+
+
+# ------------------------------------------------------------------ "skip the bridge" said before we get there
+
+
+@pytest.mark.parametrize(("plan_id", "index"), [(p, i) for p, i in POSITIONS if not p.startswith(SINGLE_PREFIX)],
+                         ids=[x for x, (p, _) in zip(POSITION_IDS, POSITIONS, strict=True)
+                              if not p.startswith(SINGLE_PREFIX)])
+def test_naming_a_later_stretch_leaves_it_out_and_naming_an_earlier_one_changes_nothing(plan_id: str,
+                                                                                       index: int) -> None:
+    plan, progress = at(plan_id, index)
+    here = plan.steps[index].stretch_number
+    for target in range(1, plan.stretch_count + 1):
+        outcome = apply(Command.SKIP, progress, plan, target)
+        if target < here:
+            assert outcome.kind is Kind.ALREADY_DONE
+            assert outcome.progress == progress
+        elif target == here:
+            assert outcome.kind in (Kind.STEP, Kind.FINISHED)
+            assert outcome.skipped == plan.steps[index]
+        else:
+            assert outcome.kind is Kind.LEFT_OUT
+            assert outcome.progress is not None and outcome.progress.index == index
+            assert outcome.progress.leave_out == (target,)
+            assert outcome.step == plan.steps[index]
+
+
+def test_walking_next_never_lands_on_a_left_out_stretch_and_counts_it_out_of_what_is_left() -> None:
+    plan, progress = at("quick", 0)
+    bridge = next(s.stretch_number for s in plan.steps if s.stretch == "bridge")
+    progress = apply(Command.SKIP, progress, plan, bridge).progress
+    assert progress is not None
+    assert [s.stretch for s in plan.remaining(0, progress.leave_out)] == ["knee_to_chest"] * 2 + ["hip_rotation"] * 2
+    assert plan.seconds_from(0, progress.leave_out) < plan.seconds_from(0)
+    visited = [progress.index]
+    while True:
+        outcome = apply(Command.NEXT, progress, plan)
+        if outcome.kind is Kind.FINISHED:
+            break
+        assert outcome.progress is not None
+        progress = outcome.progress
+        visited.append(progress.index)
+    assert all(plan.steps[i].stretch != "bridge" for i in visited)
+    assert len(visited) == 4
+    back = apply(Command.PREVIOUS, progress, plan)
+    assert back.progress is not None and back.progress.index == visited[-2]
+    assert apply(Command.START_OVER, progress, plan).progress == Progress("quick")  # a fresh start forgets it
+
+
+def test_left_out_stretches_survive_json_and_junk_is_dropped() -> None:
+    progress = Progress("full", 2, leave_out=(3,))
+    assert Progress.from_dict(json.loads(json.dumps(progress.to_dict()))) == progress
+    assert Progress.from_dict({"routine": "full", "index": 1, "leave_out": [Decimal(3), "x", None]}) == Progress(
+        "full", 1, leave_out=(3,))
+    assert Progress.from_dict({"routine": "full", "leave_out": "3"}) == Progress("full")

@@ -213,7 +213,28 @@ def test_talking_to_the_skill_in_the_browser(live_server: str) -> None:
             expect(transcript).to_contain_text("cavitación")
             expect(screen.locator(".answer-title")).to_contain_text("Por qué cruje")
 
+            # the buttons that stand for "Alexa, open spine coach" and for walking away
+            page.click("#launch")
+            expect(transcript).to_contain_text("LaunchRequest · session open")
+            page.click("#end-session")
+            expect(transcript).to_contain_text("SessionEndedRequest (USER_INITIATED)")
+            expect(page.locator("#session-state")).to_have_text("session closed")
+
+            # no speech recognition in this browser: no Speak button
+            deaf = browser.new_page()
+            deaf.add_init_script("delete window.SpeechRecognition; delete window.webkitSpeechRecognition;")
+            deaf.goto(f"{live_server}/simulator")
+            expect(deaf.locator("body")).to_have_attribute("data-ready", "true")
+            expect(deaf.locator("#speak")).to_be_hidden()
+
             assert not errors, f"errors in the page: {errors}"
             assert not foreign, f"the page fetched something besides the simulator: {foreign}"
         finally:
             browser.close()
+
+
+def test_the_simulator_can_be_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPINE_COACH_SIMULATOR", "0")
+    client = create_app(build_skill(store="memory://", skill_id=SKILL_ID)).test_client()
+    assert client.get("/simulator").status_code == 404
+    assert client.post("/simulator/api/turn", json={"utterance": "help"}).status_code == 404

@@ -470,7 +470,8 @@ def test_a_single_stretch_by_name(memory_skill: CustomSkill, user: Conversation,
     plan = unroll("stretch:bridge")
     check_step(said, plan, 0, words, "stretch:bridge")
     done = user.ask("AMAZON.NextIntent")
-    assert words.one_in("routine_done_first", done.speech, routine=bridge.name)
+    assert words.one_in("stretch_done", done.speech, stretch=bridge.name)
+    assert not words.one_in("routine_done_first", done.speech, routine=bridge.name)
     assert stored(memory_skill, user.user_id)["completed"] == {"stretch:bridge": 1}
 
 
@@ -536,3 +537,23 @@ def test_an_unknown_routine_lists_the_ones_there_are(user: Conversation, words: 
     assert "routine" not in said.attributes
     then = user.ask("StartRoutineIntent", {"Routine": "quick"})
     check_step(then, QUICK, 0, words, "quick")
+
+
+def test_skip_a_named_later_stretch_leaves_it_out_when_we_get_there(memory_skill: CustomSkill, user: Conversation,
+                                                                    words: Words) -> None:
+    start_quick(user, 2)  # the lying hip rotation, left side
+    said = user.ask("SkipIntent", {"Stretch": "bridge"})
+    assert words.one_in("leaving_out", said.speech, stretch=EN.stretches["bridge"].name)
+    assert said.attributes["routine"]["index"] == 2
+    assert said.attributes["routine"]["leave_out"] == [3]
+    last = user.ask("AMAZON.NextIntent")  # the right side is now the last step
+    assert last.attributes["routine"]["index"] == 3
+    assert last.ssml.count("<break") >= 1
+    done = user.ask("AMAZON.NextIntent")
+    assert "routine" not in done.attributes
+    assert stored(memory_skill, user.user_id)["completed"] == {"quick": 1}
+    earlier = start_quick(user, 2)
+    assert earlier.attributes["routine"]["index"] == 2
+    said = user.ask("SkipIntent", {"Stretch": "knee to chest"})
+    assert words.one_in("already_done", said.speech, stretch=EN.stretches["knee_to_chest"].name)
+    assert said.attributes["routine"]["index"] == 2

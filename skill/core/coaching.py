@@ -95,14 +95,14 @@ def _step_reply(c: LocaleContent, state: State, outcome: Outcome, lead: Speech |
     state.keep_progress(progress)
     previous = plan.steps[progress.index - 1] if progress.index > 0 else None
     speech = (lead or Speech()).extend(_step_speech(c, step, plan, previous))
-    last = progress.index + 1 == len(plan.steps)
+    last = not plan.remaining(progress.index + 1, progress.leave_out)
     stretch = c.stretches[step.stretch]
     routine = routine_of(c, plan.routine)
     card_text = _step_card_text(c, stretch.card, progress.index, plan)
     return Reply.ask(
         speech,
         c.phrase("last_step_ready_question" if last else "step_ready_question"),
-        c.phrase("step_reprompt", stretch=stretch.name, step=progress.index + 1, steps=len(plan.steps)),
+        _reprompt(c, progress, plan),
         card=Card(_cap(stretch.name), card_text),
         offer={"kind": "next"},
         view=_step_view(c, progress, plan, _cap(routine.name) if routine else _cap(stretch.name)),
@@ -135,8 +135,11 @@ def _minutes(c: LocaleContent, seconds: int) -> str:
     return c.phrase("minutes_one") if minutes == 1 else c.phrase("minutes_many", count=minutes)
 
 
-def command(c: LocaleContent, state: State, cmd: Command) -> Reply:
-    """Apply a navigation command to the current routine and say what happened."""
+def command(c: LocaleContent, state: State, cmd: Command, stretch: str | None = None) -> Reply:
+    """Apply a navigation command to the current routine and say what happened.
+
+    ``stretch`` is the stretch SKIP names ("skip the bridge"), by id; it may be a later one.
+    """
     running = live(c, state)
     if cmd is Command.RESUME and running is not None and not running[0].paused:
         cmd = Command.NEXT  # "continue" mid-routine, when nothing is paused, means go on
@@ -145,7 +148,8 @@ def command(c: LocaleContent, state: State, cmd: Command) -> Reply:
         plan = plan_of(c, progress.routine) if progress else None
     else:
         progress, plan = running if running is not None else (None, None)
-    outcome = apply(cmd, progress, plan)
+    target = next((s.stretch_number for s in plan.steps if s.stretch == stretch), None) if plan else None
+    outcome = apply(cmd, progress, plan, target)
     match outcome.kind:
         case Kind.STEP:
             lead = Speech()
@@ -169,6 +173,14 @@ def command(c: LocaleContent, state: State, cmd: Command) -> Reply:
             return finish(c, state, outcome, lead)
         case Kind.PAUSED | Kind.STATUS:
             return _paused_or_status(c, state, outcome)
+        case Kind.LEFT_OUT | Kind.ALREADY_DONE:
+            assert outcome.progress is not None and outcome.plan is not None
+            state.keep_progress(outcome.progress)
+            key = "leaving_out" if outcome.kind is Kind.LEFT_OUT else "already_done"
+            said = c.phrase(key, stretch=c.stretches[stretch or ""].name)
+            last = not outcome.plan.remaining(outcome.progress.index + 1, outcome.progress.leave_out)
+            return Reply.ask(Speech(said), c.phrase("last_step_ready_question" if last else "step_ready_question"),
+                             _reprompt(c, outcome.progress, outcome.plan), offer={"kind": "next"})
         case Kind.STOPPED:
             assert outcome.progress is not None and outcome.step is not None
             state.keep_progress(outcome.progress)
@@ -191,22 +203,29 @@ def _paused_or_status(c: LocaleContent, state: State, outcome: Outcome) -> Reply
     stretch = c.stretches[step.stretch].name
     routine = routine_of(c, plan.routine)
     view = _step_view(c, progress, plan, _cap(routine.name) if routine else _cap(stretch))
-    reprompt = c.phrase("step_reprompt", stretch=stretch, step=progress.index + 1, steps=len(plan.steps))
+    reprompt = _reprompt(c, progress, plan)
     if outcome.kind is Kind.PAUSED:
         return Reply.ask(Speech(c.phrase("paused", stretch=stretch)), c.phrase("paused_question"), reprompt,
                          offer={"kind": "paused"}, view=view)
-    left = len(plan.steps) - progress.index
+    left = len(plan.remaining(progress.index, progress.leave_out)) or 1
     facts = {"stretch": stretch, "step": progress.index + 1, "steps": len(plan.steps),
              "left": c.phrase("steps_left_one") if left == 1 else c.phrase("steps_left_many", count=left),
-             "minutes": _minutes(c, plan.seconds_from(progress.index))}
+             "minutes": _minutes(c, plan.seconds_from(progress.index, progress.leave_out))}
     if plan.routine.startswith(SINGLE_PREFIX):
         speech = Speech(c.phrase("status_single", **facts))
     else:
         speech = Speech(c.phrase("status", number=step.stretch_number, total=plan.stretch_count,
                                  routine=routine.name if routine else stretch, **facts))
-    last = progress.index + 1 == len(plan.steps)
+    last = not plan.remaining(progress.index + 1, progress.leave_out)
     question = c.phrase("last_step_ready_question" if last else "step_ready_question")
     return Reply.ask(speech, question, reprompt, offer={"kind": "next"}, view=view)
+
+
+def _reprompt(c: LocaleContent, progress: Progress, plan: Plan) -> str:
+    """Where they are, for the reprompt: the stretch and the step."""
+    index = min(progress.index, len(plan.steps) - 1)
+    stretch = c.stretches[plan.steps[index].stretch].name
+    return c.phrase("step_reprompt", stretch=stretch, step=index + 1, steps=len(plan.steps))
 
 
 def end_without_credit(c: LocaleContent, state: State, lead: Speech) -> Reply:
@@ -224,7 +243,9 @@ def finish(c: LocaleContent, state: State, outcome: Outcome, lead: Speech) -> Re
     state.keep_progress(None)
     state.profile.completed[routine_id] = state.profile.completed.get(routine_id, 0) + 1
     total = state.profile.completed_total
-    if total == 1:
+    if routine_id.startswith(SINGLE_PREFIX):
+        done = c.phrase("stretch_done", stretch=name)
+    elif total == 1:
         done = c.phrase("routine_done_first", routine=name)
     else:
         done = c.phrase("routine_done", routine=name, count=total)
@@ -282,9 +303,7 @@ def routine_help(c: LocaleContent, state: State) -> Reply | None:
     routine = routine_of(c, plan.routine)
     stretch = c.stretches[step.stretch].name
     speech = Speech(c.phrase("routine_help", routine=routine.name if routine else stretch, stretch=stretch))
-    return Reply.ask(speech, c.phrase("routine_help_question"),
-                     c.phrase("step_reprompt", stretch=stretch, step=progress.index + 1, steps=len(plan.steps)),
-                     offer={"kind": "next"})
+    return Reply.ask(speech, c.phrase("routine_help_question"), _reprompt(c, progress, plan), offer={"kind": "next"})
 
 
 def welcome_back(c: LocaleContent, state: State) -> tuple[str, bool] | None:

@@ -51,7 +51,8 @@ PHRASES: dict[str, frozenset[str]] = {
         "card_step": "step steps", "hint_step": "", "hint_answer": "",
         "button_previous": "", "button_pause": "", "button_resume": "", "button_next": "",
         "card_safety": "", "card_note": "", "welcome_back_single": "stretch",
-        "status_single": "stretch step steps left minutes",
+        "status_single": "stretch step steps left minutes", "leaving_out": "stretch", "already_done": "stretch",
+        "stretch_done": "stretch",
     }.items()
 }
 # Intents whose samples live in intents.yaml, and the slot each may use.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from skill.core.routine import Progress
+from skill.core.routine import SINGLE_PREFIX, Progress
 
 SCHEMA = 1
 
@@ -44,7 +44,8 @@ class Profile:
 
     @property
     def completed_total(self) -> int:
-        return sum(self.completed.values())
+        """Whole routines finished; a single stretch guided on its own is not a routine."""
+        return sum(n for routine, n in self.completed.items() if not routine.startswith(SINGLE_PREFIX))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -31,6 +31,8 @@ class Kind(Enum):
     """What happened, which decides what is said."""
 
     STEP = "step"  # speak the step at progress.index
+    LEFT_OUT = "left_out"  # a later stretch will be left out; stay on the current step
+    ALREADY_DONE = "already_done"  # "skip the X" for a stretch already behind us
     FIRST_STEP_AGAIN = "first_step_again"  # "previous" on the first step
     FINISHED = "finished"
     PAUSED = "paused"
@@ -59,8 +61,12 @@ class Plan(NamedTuple):
     steps: tuple[Step, ...]
     stretch_count: int
 
-    def seconds_from(self, index: int) -> int:
-        return sum(s.hold_seconds + SECONDS_PER_STEP_SPEECH for s in self.steps[index:])
+    def remaining(self, index: int, leave_out: tuple[int, ...] = ()) -> list[Step]:
+        """The steps from ``index`` on (the current one included) that will still be done."""
+        return [s for s in self.steps[index:] if s.stretch_number not in leave_out]
+
+    def seconds_from(self, index: int, leave_out: tuple[int, ...] = ()) -> int:
+        return sum(s.hold_seconds + SECONDS_PER_STEP_SPEECH for s in self.remaining(index, leave_out))
 
 
 def plan_routine(routine_id: str, entries: list[tuple[str, tuple[str, ...], int, int]]) -> Plan:
@@ -82,9 +88,14 @@ class Progress(NamedTuple):
     index: int = 0
     paused: bool = False
     halted: bool = False  # stopped because something hurt
+    leave_out: tuple[int, ...] = ()  # stretch numbers the user asked to skip when we get there
 
     def to_dict(self) -> dict[str, Any]:
-        return {"routine": self.routine, "index": self.index, "paused": self.paused, "halted": self.halted}
+        data: dict[str, Any] = {"routine": self.routine, "index": self.index, "paused": self.paused,
+                                "halted": self.halted}
+        if self.leave_out:
+            data["leave_out"] = list(self.leave_out)
+        return data
 
     @classmethod
     def from_dict(cls, data: Any) -> Progress | None:
@@ -100,7 +111,10 @@ class Progress(NamedTuple):
             return None
         if index < 0:
             return None
-        return cls(data["routine"], index, data.get("paused") is True, data.get("halted") is True)
+        raw = data.get("leave_out")
+        leave_out = tuple(sorted({int(n) for n in raw if isinstance(n, int | float) or str(n).isdigit()})) \
+            if isinstance(raw, list | tuple) else ()
+        return cls(data["routine"], index, data.get("paused") is True, data.get("halted") is True, leave_out)
 
 
 class Outcome(NamedTuple):
@@ -111,11 +125,12 @@ class Outcome(NamedTuple):
     skipped: Step | None = None  # the stretch left out by SKIP
 
 
-def apply(command: Command, progress: Progress | None, plan: Plan | None) -> Outcome:
+def apply(command: Command, progress: Progress | None, plan: Plan | None, target: int | None = None) -> Outcome:
     """The heart of the coach: one command applied to the current place in a routine.
 
     ``plan`` is the plan of ``progress.routine`` (or of the routine to START). A progress whose index no
-    longer fits its plan (content changed since it was saved) is clamped to the last step.
+    longer fits its plan (content changed since it was saved) is clamped to the last step. ``target`` is
+    the stretch number SKIP names ("skip the bridge"); None means the current stretch.
     """
     if command is Command.START:
         assert plan is not None, "START needs the plan of the routine to start"
@@ -124,22 +139,30 @@ def apply(command: Command, progress: Progress | None, plan: Plan | None) -> Out
         return Outcome(Kind.NO_ROUTINE, None)
     index = min(progress.index, len(plan.steps) - 1)
     here = progress._replace(index=index, paused=False)
+    kept = [i for i, s in enumerate(plan.steps) if s.stretch_number not in progress.leave_out or i == index]
     match command:
         case Command.NEXT:
-            if index + 1 >= len(plan.steps):
+            after = [i for i in kept if i > index]
+            if not after:
                 return Outcome(Kind.FINISHED, None, plan=plan)
-            return _at(Kind.STEP, here._replace(index=index + 1, halted=False), plan)
+            return _at(Kind.STEP, here._replace(index=after[0], halted=False), plan)
         case Command.PREVIOUS:
-            if index == 0:
+            before = [i for i in kept if i < index]
+            if not before:
                 return _at(Kind.FIRST_STEP_AGAIN, here, plan)
-            return _at(Kind.STEP, here._replace(index=index - 1), plan)
+            return _at(Kind.STEP, here._replace(index=before[-1]), plan)
         case Command.REPEAT | Command.RESUME:
             return _at(Kind.STEP, here._replace(halted=False), plan)
         case Command.START_OVER:
             return _at(Kind.STEP, Progress(plan.routine), plan)
         case Command.SKIP:
             current = plan.steps[index]
-            later = [i for i, s in enumerate(plan.steps) if s.stretch_number > current.stretch_number]
+            if target is not None and target < current.stretch_number:
+                return _at(Kind.ALREADY_DONE, here, plan)
+            if target is not None and target > current.stretch_number:
+                left_out = tuple(sorted({*progress.leave_out, target}))
+                return _at(Kind.LEFT_OUT, here._replace(leave_out=left_out), plan)
+            later = [i for i in kept if plan.steps[i].stretch_number > current.stretch_number]
             if not later:
                 return Outcome(Kind.FINISHED, None, plan=plan, skipped=current)
             outcome = _at(Kind.STEP, here._replace(index=later[0]), plan)

@@ -54,7 +54,8 @@ class NavigationHandler(SpineHandler):
         command = NAVIGATION[turn.intent or ""]
         if command is Command.REPEAT and not turn.state.in_routine:
             return _repeat_last(turn)
-        return coaching.command(turn.content, turn.state, command)
+        named = turn.content.find("stretch", turn.slot("Stretch")) if command is Command.SKIP else None
+        return coaching.command(turn.content, turn.state, command, named)
 
 
 def _repeat_last(turn: Turn) -> Reply:

@@ -369,16 +369,21 @@ def run_script(script: Script, locale: str, skill: CustomSkill | None = None,
 # ------------------------------------------------------------------------------------------------ command line
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m skill.simulator.dialogs [files] [--locale xx-XX]``: run scripts, one line per case."""
-    parser = argparse.ArgumentParser(prog="python -m skill.simulator.dialogs", description=__doc__.split("\n")[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", type=Path, help="scripts to run (default: every tests/dialogs/*.yaml)")
     parser.add_argument("--locale", help="only this locale")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run scripts, one line per (script, locale); the failures say where and what was heard. 1 if any failed."""
     import contextlib
     import io
 
-    scripts = [load_script(f) for f in args.files] if args.files else load_scripts()
+    try:
+        scripts = [load_script(f) for f in args.files] if args.files else load_scripts()
+    except ScriptError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     failed = 0
     for script, locale in cases(scripts):
         if args.locale and locale != args.locale:
@@ -392,6 +397,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"ok   {script.id} [{locale}]: {script.name}")
     return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m skill.simulator.dialogs [files] [--locale xx-XX]``."""
+    parser = argparse.ArgumentParser(prog="python -m skill.simulator.dialogs", description="Run dialog scripts.")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

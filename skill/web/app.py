@@ -75,7 +75,8 @@ def create_app(skill: CustomSkill | None = None, verifier: Any | None = None) ->
         logger().error("unexpected server error", exc_info=exc)
         return error(500, "internal error")
 
-    _add_simulator(app)
+    if verifier is None:  # the simulator talks to the skill unsigned: never on a verified, public server
+        _add_simulator(app)
     return app
 
 

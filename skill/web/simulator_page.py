@@ -13,18 +13,20 @@ API (all JSON):
                                     {"utterance", "resolution", "request", "response", "speech_text",
                                      "reprompt_text", "card", "session_attributes", "apl", "screen"}}
 Sessions live in this process's memory, keyed by a random id, at most MAX_SESSIONS (the least recently used is
-dropped). Dev-only: the Lambda package never contains this module.
+dropped). The page talks to the skill without Alexa's request signatures, so a server others can reach should
+leave it out: SPINE_COACH_SIMULATOR=0. Dev-only: the Lambda package never contains this module.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify, request, send_file
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, send_file
 
 from skill.simulator.session import EXIT_WORDS, Exchange, OfflineSession, locales
 
@@ -34,6 +36,7 @@ SCRIPT = STATIC_DIR / "simulator.js"
 MAX_SESSIONS = 100
 MAX_UTTERANCE = 500  # characters; a spoken request is a sentence, not a page
 SKILL_EXTENSION = "spine_coach_skill"  # where create_app keeps the skill object
+ENABLE_ENV = "SPINE_COACH_SIMULATOR"
 
 
 class _Sessions:
@@ -99,6 +102,9 @@ def blueprint(limit: int = MAX_SESSIONS) -> Blueprint:
     """The page and its API; each registration keeps its own sessions (one app, one set)."""
     bp = Blueprint("simulator", __name__, url_prefix="/simulator")
     sessions = _Sessions(limit)
+    # One turn at a time: an OfflineSession (like a device) is not built for two requests at once, and a dev
+    # server's simulator has one person typing.
+    turn_lock = threading.Lock()
     bp.sessions = sessions  # type: ignore[attr-defined]  # tests look at the bound
 
     @bp.get("")
@@ -120,11 +126,13 @@ def blueprint(limit: int = MAX_SESSIONS) -> Blueprint:
 
     @bp.post("/api/turn")
     def api_turn() -> tuple[Response, int] | Response:
-        from flask import current_app
-
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             return _bad("send a JSON object")
+        with turn_lock:
+            return _turn(body)
+
+    def _turn(body: dict[str, Any]) -> tuple[Response, int] | Response:
         locale = str(body.get("locale") or "en-US")
         if locale not in locales():
             return _bad(f"unknown locale {locale!r}; choose from {locales()}")
@@ -162,8 +170,12 @@ def blueprint(limit: int = MAX_SESSIONS) -> Blueprint:
     return bp
 
 
+def enabled() -> bool:
+    """SPINE_COACH_SIMULATOR=0 leaves the page out (a server reachable by others should not offer it)."""
+    return os.environ.get(ENABLE_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 def register(app: Flask) -> None:
     """Called by skill.web.app.create_app. The app's skill must be in app.extensions["spine_coach_skill"]."""
-    if app.config.get("SPINE_COACH_SIMULATOR") is False:
-        return
-    app.register_blueprint(blueprint())
+    if enabled():
+        app.register_blueprint(blueprint())
