@@ -9,7 +9,7 @@ from functools import cache
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
-from skill.handlers import asking, help, interceptors, stretching, touch
+from skill.handlers import asking, fulfil, help, interceptors, stretching, touch
 from skill.persistence import adapter_from_url, store_url
 
 SKILL_ID_ENV = "SPINE_COACH_SKILL_ID"
@@ -19,7 +19,7 @@ def build_skill(store: str | None = None, skill_id: str | None = None) -> Custom
     """Assemble handlers, interceptors and the store. Order matters: safety first, fallback last."""
     builder = CustomSkillBuilder(persistence_adapter=adapter_from_url(store or store_url()))
     builder.skill_id = skill_id if skill_id is not None else (os.environ.get(SKILL_ID_ENV) or None)
-    for handler in (*stretching.HANDLERS, *asking.HANDLERS, *touch.HANDLERS, *help.HANDLERS,
+    for handler in (*fulfil.HANDLERS, *stretching.HANDLERS, *asking.HANDLERS, *touch.HANDLERS, *help.HANDLERS,
                     *help.LAST_RESORT):
         builder.add_request_handler(handler)
     for request_interceptor in interceptors.REQUEST:

@@ -45,6 +45,14 @@ def request_line(record: dict[str, Any]) -> None:
         sys.stdout.write(json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n")
 
 
+def scrub(error: BaseException | str, secrets: list[str]) -> str:
+    """An error as text, with ids and slot values that a message might quote replaced by pseudonyms."""
+    text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        text = text.replace(secret, f"<{pseudonym(secret)}>")
+    return text
+
+
 def logger() -> logging.Logger:
     """The standard logger, for warnings and errors (stack traces included)."""
     import logging

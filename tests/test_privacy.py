@@ -112,9 +112,6 @@ def test_the_error_path_logs_the_stack_but_no_id_or_slot_value(
     assert not [r for r in records if leaks(r)]
 
 
-@pytest.mark.xfail(strict=True, reason="PRIVACY HARDENING: skill/handlers/help.py:81 ErrorHandler logs exc_info "
-                   "verbatim, so an exception whose message quotes what the user said (KeyError/ValueError of a "
-                   "lookup on a slot value) writes the slot value to the logs")
 def test_an_exception_that_quotes_the_slot_value_does_not_leak_it(
         memory_skill: CustomSkill, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         everything: pytest.LogCaptureFixture) -> None:
@@ -177,9 +174,6 @@ def test_a_dynamodb_fault_logs_no_id_or_slot_value(monkeypatch: pytest.MonkeyPat
     assert not [r for r in records if leaks(r)]
 
 
-@pytest.mark.xfail(strict=True, reason="PRIVACY HARDENING: skill/handlers/interceptors.py:49,79 log a store "
-                   "exception's text verbatim ('store read failed: %s: %s'); a driver error that quotes the key "
-                   "(the Alexa user id) writes the raw id to the logs")
 def test_a_store_error_that_quotes_the_key_does_not_leak_it(memory_skill: CustomSkill,
                                                             capsys: pytest.CaptureFixture[str],
                                                             everything: pytest.LogCaptureFixture) -> None:

@@ -336,9 +336,6 @@ def test_a_saved_place_past_the_end_resumes_at_the_last_step(store: Store) -> No
     assert "3" in done.speech, "the two routines already done must still count"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: skill/persistence/sqlite.py:58 get_attributes raises PersistenceException "
-                   "for a row that is not JSON; the interceptor then never writes (failed read), so this user's "
-                   "progress is never saved again and every launch is a first visit")
 def test_a_row_that_is_not_json_does_not_block_saving_forever(tmp_path: Path) -> None:
     path = tmp_path / "corrupt.db"
     skill = build_skill(store=f"sqlite:///{path}", skill_id=SKILL_ID)
@@ -353,9 +350,6 @@ def test_a_row_that_is_not_json_does_not_block_saving_forever(tmp_path: Path) ->
                         total=3, routine=EN.routines["quick"].name)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an item without its 'attributes' field makes ask_sdk_dynamodb's "
-                   "get_attributes raise (KeyError wrapped in PersistenceException); as with a non-JSON SQLite row, "
-                   "the user's progress is then never saved again")
 def test_a_dynamodb_item_without_attributes_does_not_block_saving_forever(aws: Any) -> None:
     skill = build_skill(store=f"dynamodb://{TABLE}", skill_id=SKILL_ID)
     user = Conversation(sender(skill))

@@ -73,7 +73,7 @@ def yes(c: LocaleContent, state: State) -> Reply:
     """Yes answers whatever was last offered."""
     offer = state.offer or {}
     match offer.get("kind"):
-        case "topic" if offer.get("id") in c.topics:
+        case "topic" if isinstance(offer.get("id"), str) and offer["id"] in c.topics:
             return topic(c, state, c.topics[offer["id"]])
         case "routine":
             return coaching.start(c, state, str(offer.get("id")))

@@ -26,9 +26,7 @@ from ask_sdk_model.canfulfill import (
 )
 
 from skill.core.content import LocaleContent, library
-from skill.core.profile import Profile
-from skill.handlers.interceptors import SNAPSHOT
-from skill.handlers.turn import CONTENT, STATE, SpineHandler
+from skill.handlers.turn import CONTENT, SpineHandler
 
 YES, NO, MAYBE = CanFulfillIntentValues.YES, CanFulfillIntentValues.NO, CanFulfillIntentValues.MAYBE
 # Intents that name a routine or a stretch: slot name, the kind LocaleContent.find looks up, and the verdict
@@ -96,18 +94,9 @@ class CanFulfillHandler(SpineHandler):
         request = handler_input.request_envelope.request
         attributes = handler_input.attributes_manager.request_attributes
         content = attributes.get(CONTENT) or library().for_locale(getattr(request, "locale", None))
-        _change_nothing(attributes)
         builder = handler_input.response_builder
         builder.set_can_fulfill_intent(verdict(content, getattr(request, "intent", None)))
         return builder.response
-
-
-def _change_nothing(attributes: dict[str, Any]) -> None:
-    """Put the profile back to what the store holds: the request interceptor counts every new session as a
-    visit, and this query is not one, so the save interceptor must find nothing to write."""
-    state = attributes.get(STATE)
-    if state is not None and SNAPSHOT in attributes:
-        state.profile = Profile.from_dict(attributes[SNAPSHOT])
 
 
 HANDLERS = (CanFulfillHandler(),)

@@ -10,7 +10,7 @@ from skill.core import answers
 from skill.core.content import library
 from skill.core.reply import Reply
 from skill.handlers.turn import CONTENT, SpineHandler, Turn, respond
-from skill.logs import logger
+from skill.logs import logger, scrub
 
 
 class HelpHandler(SpineHandler):
@@ -78,7 +78,12 @@ class ErrorHandler(AbstractExceptionHandler):
         return True
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
-        logger().error("error while handling a request", exc_info=exception)
+        import traceback
+
+        from skill.handlers.interceptors import sensitive_values
+
+        stack = "".join(traceback.format_exception(exception))
+        logger().error("error while handling a request:\n%s", scrub(stack, sensitive_values(handler_input)))
         request = handler_input.request_envelope.request
         if request is None or request.object_type in ("SessionEndedRequest", "System.ExceptionEncountered"):
             return handler_input.response_builder.response

@@ -18,10 +18,12 @@ from skill.core.content import library
 from skill.core.profile import Profile
 from skill.core.state import State
 from skill.handlers.turn import CONTENT, STATE, session_of
-from skill.logs import logger, pseudonym, request_line
+from skill.logs import logger, pseudonym, request_line, scrub
 
 SNAPSHOT = "profile_snapshot"
-STORE_OK = "store_ok"
+WRITABLE = "profile_writable"
+# Requests that only ask about the skill: Amazon requires that they change nothing, so no store access.
+QUERIES = frozenset({"CanFulfillIntentRequest"})
 STARTED = "started"
 
 
@@ -39,6 +41,11 @@ class ProfileInterceptor(AbstractRequestInterceptor):
 
     def process(self, handler_input: HandlerInput) -> None:
         attributes = handler_input.attributes_manager
+        request_attributes = attributes.request_attributes
+        if handler_input.request_envelope.request.object_type in QUERIES:
+            request_attributes[STATE] = State({}, Profile())
+            request_attributes[WRITABLE] = False
+            return
         stored: Any = {}
         ok = True
         if attributes._persistence_adapter is not None and _user_id(handler_input):
@@ -46,17 +53,16 @@ class ProfileInterceptor(AbstractRequestInterceptor):
                 stored = attributes.persistent_attributes
             except Exception as exc:  # any store fault: the user's turn must not be lost
                 ok = False
-                logger().error("store read failed: %s: %s", type(exc).__name__, exc)
+                logger().error("store read failed: %s", scrub(exc, sensitive_values(handler_input)))
         profile = Profile.from_dict(stored)
         snapshot = profile.to_dict()  # what the store holds, to write back only what changed
         session = handler_input.request_envelope.session
         if session is not None and session.new:
             profile.visits += 1
             profile.last_visit = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        request_attributes = attributes.request_attributes
         request_attributes[STATE] = State(session_of(handler_input), profile)
         request_attributes[SNAPSHOT] = snapshot
-        request_attributes[STORE_OK] = ok
+        request_attributes[WRITABLE] = ok
 
 
 class SaveProfileInterceptor(AbstractResponseInterceptor):
@@ -67,7 +73,7 @@ class SaveProfileInterceptor(AbstractResponseInterceptor):
         attributes = handler_input.attributes_manager
         request_attributes = attributes.request_attributes
         state = request_attributes.get(STATE)
-        if state is None or attributes._persistence_adapter is None or not request_attributes.get(STORE_OK):
+        if state is None or attributes._persistence_adapter is None or not request_attributes.get(WRITABLE):
             return
         current = state.profile.to_dict()
         if current == request_attributes.get(SNAPSHOT) or not _user_id(handler_input):
@@ -76,7 +82,7 @@ class SaveProfileInterceptor(AbstractResponseInterceptor):
             attributes.persistent_attributes = current
             attributes.save_persistent_attributes()
         except Exception as exc:  # the answer still goes out; the session keeps the place
-            logger().error("store write failed: %s: %s", type(exc).__name__, exc)
+            logger().error("store write failed: %s", scrub(exc, sensitive_values(handler_input)))
 
 
 class TimingInterceptor(AbstractRequestInterceptor):
@@ -103,6 +109,17 @@ class RequestLogInterceptor(AbstractResponseInterceptor):
             "user": pseudonym(_user_id(handler_input)),
         }
         request_line(record)
+
+
+def sensitive_values(handler_input: HandlerInput) -> list[str]:
+    """What must never reach a log: the user and device ids and every slot value of this request."""
+    envelope = handler_input.request_envelope
+    system = envelope.context.system if envelope.context else None
+    values = [_user_id(handler_input), getattr(getattr(system, "device", None), "device_id", None)]
+    request = envelope.request
+    if isinstance(request, IntentRequest) and request.intent and request.intent.slots:
+        values.extend(slot.value for slot in request.intent.slots.values() if slot is not None)
+    return [v for v in values if isinstance(v, str) and v.strip()]
 
 
 def _user_id(handler_input: HandlerInput) -> str | None:

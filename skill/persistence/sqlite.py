@@ -17,6 +17,7 @@ from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_model import RequestEnvelope
 
+from skill.logs import logger
 from skill.persistence.keys import user_key
 
 SCHEMA = """
@@ -54,8 +55,11 @@ class SqliteAdapter(AbstractPersistenceAdapter):
             return {}
         try:
             value = json.loads(row[0])
-        except ValueError as exc:
-            raise PersistenceException("stored attributes are not valid JSON") from exc
+        except (ValueError, RecursionError):
+            # A corrupt row holds no usable progress; reading it as empty lets the next save repair it
+            # (raising would block every later save and make each launch a first visit).
+            logger().warning("stored attributes were not valid JSON; starting that user afresh")
+            return {}
         return value if isinstance(value, dict) else {}
 
     def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict[str, Any]) -> None:

@@ -49,7 +49,7 @@ def create_app(skill: CustomSkill | None = None, verifier: Any | None = None) ->
                 return error(exc.status, exc.reason)
         try:
             event = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return error(400, "the body is not valid JSON")
         try:
             return jsonify(handle_event(event, None, skill))
