@@ -1,8 +1,6 @@
 # One command each: `make serve` sets everything up and starts the local skill server;
 # `make test` sets everything up and runs every test and check.
 PYTHON ?= .venv/bin/python
-SPINE_COACH_STORE ?= sqlite:///$(HOME)/.spine-coach/progress.db
-export SPINE_COACH_STORE
 
 .PHONY: setup serve test lint bench package manifest models
 

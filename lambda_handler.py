@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from skill.assembly import get_skill
 from skill.entry import BadRequest, handle_event
+from skill.logs import logger
 
-logging.getLogger().setLevel(logging.INFO)
 SKILL = get_skill()  # built at init, so SnapStart snapshots it and warm calls reuse it
 
 
@@ -17,5 +16,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         return handle_event(event, context, SKILL)
     except BadRequest as exc:
-        logging.getLogger("spine_coach").error("refused a malformed event: %s", exc)
+        logger().error("refused a malformed event: %s", exc)
         raise

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from functools import cache
 
@@ -33,6 +32,4 @@ def build_skill(store: str | None = None, skill_id: str | None = None) -> Custom
 @cache
 def get_skill() -> CustomSkill:
     """The process-wide skill, configured from the environment (SPINE_COACH_STORE, SPINE_COACH_SKILL_ID)."""
-    level = os.environ.get("LOG_LEVEL", "INFO").upper()
-    logging.getLogger("spine_coach").setLevel(level if level in logging._nameToLevel else "INFO")
     return build_skill()

@@ -12,6 +12,7 @@ import json
 import re
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -189,7 +190,7 @@ def in_routine(skill: CustomSkill, routine: str = "quick") -> Device:
 
 @pytest.mark.parametrize("kind", screens.KINDS)
 def test_documents_are_apl_with_a_main_template(kind: str) -> None:
-    raw = json.loads((screens.APL_DIR / f"{kind}.json").read_text(encoding="utf-8"))
+    raw = json.loads((Path(screens.APL_DIR) / f"{kind}.json").read_text(encoding="utf-8"))
     assert raw["type"] == "APL"
     assert re.fullmatch(r"\d{4}\.\d+", raw["version"])
     template = raw["mainTemplate"]

@@ -9,9 +9,8 @@ language exactly like the voice does.
 from __future__ import annotations
 
 import json
-import logging
+import os
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from ask_sdk_core.handler_input import HandlerInput
@@ -21,10 +20,9 @@ from skill.core.content import LocaleContent
 from skill.core.speech import ssml_to_text
 from skill.core.state import ROUTINE
 from skill.handlers.turn import CONTENT, session_of
+from skill.logs import logger
 
-log = logging.getLogger("spine_coach")
-
-APL_DIR = Path(__file__).resolve().parent.parent / "content" / "apl"
+APL_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "content", "apl")
 TOKEN = "spine-coach"  # names our documents in UserEvents and in the device's visual context
 DATASOURCE = "spine"  # the documents bind ${payload.spine.<field>}
 KINDS = ("answer", "step")  # view["kind"] -> <kind>.json
@@ -44,7 +42,8 @@ MAX_DIRECTIVE_BYTES = 12_000
 @cache
 def document(kind: str) -> dict[str, Any]:
     """The APL document for a view kind, read once per process. Shared: callers must not change it."""
-    return json.loads((APL_DIR / f"{kind}.json").read_text(encoding="utf-8"))
+    with open(os.path.join(APL_DIR, f"{kind}.json"), encoding="utf-8") as document:
+        return json.load(document)
 
 
 @cache
@@ -177,7 +176,7 @@ def directives(handler_input: HandlerInput, view: dict[str, Any]) -> list[Any]:
         return []
     kind = view.get("kind")
     if kind not in KINDS:
-        log.warning("no screen for view kind %r", kind)
+        logger().warning("no screen for view kind %r", kind)
         return []
     doc = document(str(kind))
     if not can_render(handler_input, str(doc.get("version", ""))):
@@ -189,7 +188,7 @@ def directives(handler_input: HandlerInput, view: dict[str, Any]) -> list[Any]:
         data = step_data(content, view, paused=_paused(handler_input), hold_start_ms=_hold_start_ms(handler_input))
     size = _document_bytes(str(kind)) + len(json.dumps(data, separators=(",", ":")).encode("utf-8"))
     if size > MAX_DIRECTIVE_BYTES:
-        log.warning("screen left out: the %s document and its data take %d bytes (limit %d)", kind, size,
+        logger().warning("screen left out: the %s document and its data take %d bytes (limit %d)", kind, size,
                     MAX_DIRECTIVE_BYTES)
         return []
     return [RenderDocumentDirective(token=TOKEN, document=doc, datasources={DATASOURCE: data})]

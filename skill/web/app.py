@@ -80,6 +80,16 @@ def create_app(skill: CustomSkill | None = None, verifier: Any | None = None) ->
     return app
 
 
+def verified_app() -> Flask:
+    """The production web service: every request verified as Alexa requires (signature, certificate chain,
+    timestamp, and SPINE_COACH_SKILL_ID when set). For a WSGI server: gunicorn 'skill.web.app:verified_app()'."""
+    import os
+
+    from skill.web.verification import RequestVerifier
+
+    return create_app(verifier=RequestVerifier(skill_id=os.environ.get("SPINE_COACH_SKILL_ID") or None))
+
+
 def _add_simulator(app: Flask) -> None:
     """The browser simulator, when its module is present (it is dev-only and not in the Lambda zip)."""
     try:
