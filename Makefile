@@ -16,7 +16,7 @@ test:
 	$(PYTHON) -m skill validate
 	$(PYTHON) -m skill coverage
 	.venv/bin/cfn-lint template.yaml
-	$(PYTHON) -m pytest -n auto
+	$(PYTHON) -m pytest -q -n auto
 
 models: setup
 	$(PYTHON) -m skill build-models

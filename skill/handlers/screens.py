@@ -19,7 +19,7 @@ from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirect
 from skill.core.content import LocaleContent
 from skill.core.speech import ssml_to_text
 from skill.core.state import ROUTINE
-from skill.handlers.turn import CONTENT, session_of
+from skill.handlers.turn import CONTENT, apl_interface, has_screen, session_of
 from skill.logs import logger
 
 APL_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "content", "apl")
@@ -62,24 +62,12 @@ def _version(text: Any) -> tuple[int, ...] | None:
 # ------------------------------------------------------------------------------------------- the device
 
 
-def _apl_interface(handler_input: HandlerInput) -> Any | None:
-    context = handler_input.request_envelope.context
-    system = context.system if context else None
-    interfaces = getattr(getattr(system, "device", None), "supported_interfaces", None)
-    return getattr(interfaces, "alexa_presentation_apl", None)
-
-
-def has_screen(handler_input: HandlerInput) -> bool:
-    """Only devices that list Alexa.Presentation.APL may get a RenderDocument (others reject the response)."""
-    return _apl_interface(handler_input) is not None
-
-
 def can_render(handler_input: HandlerInput, version: str) -> bool:
     """An older APL runtime than the document's version cannot be trusted to draw it: voice only then.
 
     A device that lists APL without a readable runtime version is given the benefit of the doubt.
     """
-    interface = _apl_interface(handler_input)
+    interface = apl_interface(handler_input)
     if interface is None:
         return False
     device = _version(getattr(getattr(interface, "runtime", None), "max_version", None))

@@ -107,9 +107,23 @@ def respond(handler_input: HandlerInput, reply: Reply) -> Response:
 
 
 def _directives(handler_input: HandlerInput, reply: Reply) -> list[Any]:
-    """Screen output, only for devices that report APL (imported lazily: voice-only turns skip it)."""
-    if reply.view is None:
+    """Screen output, only for devices that report APL. The screens module (and the ~150 APL model classes
+    it imports) loads only then, so voice-only devices and cold starts never pay for it."""
+    if reply.view is None or not has_screen(handler_input):
         return []
     from skill.handlers import screens
 
     return screens.directives(handler_input, reply.view)
+
+
+def apl_interface(handler_input: HandlerInput) -> Any | None:
+    """The device's Alexa.Presentation.APL interface (with its runtime version), or None without a screen."""
+    context = handler_input.request_envelope.context
+    system = context.system if context else None
+    interfaces = getattr(getattr(system, "device", None), "supported_interfaces", None)
+    return getattr(interfaces, "alexa_presentation_apl", None)
+
+
+def has_screen(handler_input: HandlerInput) -> bool:
+    """Only devices that list Alexa.Presentation.APL may get a RenderDocument (others reject the response)."""
+    return apl_interface(handler_input) is not None
