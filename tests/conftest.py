@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +103,29 @@ def stored(skill: CustomSkill, user_id: str) -> dict[str, Any]:
 
     request_envelope = skill.serializer.deserialize(json.dumps(launch_envelope(user_id)), RequestEnvelope)
     return skill.persistence_adapter.get_attributes(request_envelope)
+
+
+DYNAMODB_TABLE = "spine-coach-progress-test"
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
+    """Fake credentials and a region set BEFORE anything builds a boto3 client, then moto with our table."""
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
+                        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_SESSION_TOKEN": "testing", "AWS_SECURITY_TOKEN": "testing",
+                        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
+                        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials")}.items():
+        monkeypatch.setenv(name, value)
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        dynamodb = boto3.resource("dynamodb", region_name="us-east-1")
+        table = dynamodb.create_table(
+            TableName=DYNAMODB_TABLE, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+        table.wait_until_exists()
+        yield table

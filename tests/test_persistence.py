@@ -10,7 +10,7 @@ import json
 import logging
 import random
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,36 +23,13 @@ from ask_sdk_core.skill import CustomSkill
 from skill.assembly import build_skill
 from skill.core.content import library
 from tests.alexa import SKILL_ID, Conversation, Words
-from tests.conftest import sender, stored
+from tests.conftest import DYNAMODB_TABLE, sender, stored
 
 EN = library().for_locale("en-US")
-TABLE = "spine-coach-progress-test"
+TABLE = DYNAMODB_TABLE
 # quick routine step index -> (stretch id, its number in the routine)
 QUICK_AT = {0: ("knee_to_chest", 1), 1: ("knee_to_chest", 1), 2: ("hip_rotation", 2), 3: ("hip_rotation", 2),
             4: ("bridge", 3)}
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
-    """Fake credentials and a region set BEFORE anything builds a boto3 client, then moto with our table."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
-                        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_SECURITY_TOKEN": "testing",
-                        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
-                        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials")}.items():
-        monkeypatch.setenv(name, value)
-    import boto3
-    from moto import mock_aws
-
-    with mock_aws():
-        dynamodb = boto3.resource("dynamodb", region_name="us-east-1")
-        table = dynamodb.create_table(
-            TableName=TABLE, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
-        table.wait_until_exists()
-        yield table
 
 
 @dataclass

@@ -14,7 +14,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,10 +30,10 @@ from skill.assembly import build_skill
 from skill.core.content import library
 from skill.persistence.sqlite import SCHEMA, SqliteAdapter
 from tests.alexa import SKILL_ID, Conversation, Said, Words
-from tests.conftest import sender
+from tests.conftest import DYNAMODB_TABLE, sender
 
 EN = library().for_locale("en-US")
-TABLE = "spine-coach-faults-test"
+TABLE = DYNAMODB_TABLE
 QUICK = ("knee_to_chest", "knee_to_chest", "hip_rotation", "hip_rotation", "bridge")  # stretch at each step
 WORDS = Words("en-US")
 
@@ -88,28 +88,6 @@ class Store:
     faults: Faulty
     raw: Callable[[str], Any]  # the record exactly as the store holds it (None when there is none)
     poke: Callable[[str, Any], None]  # write a record directly, bypassing the skill
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
-    """Fake credentials and a region first, then moto with a table shaped like template.yaml's."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
-                        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_SECURITY_TOKEN": "testing",
-                        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
-                        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials")}.items():
-        monkeypatch.setenv(name, value)
-    import boto3
-    from moto import mock_aws
-
-    with mock_aws():
-        table = boto3.resource("dynamodb", region_name="us-east-1").create_table(
-            TableName=TABLE, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
-        table.wait_until_exists()
-        yield table
 
 
 def sqlite_raw(path: Path, user_id: str) -> str | None:
