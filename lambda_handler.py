@@ -10,6 +10,15 @@ from skill.logs import logger
 
 SKILL = get_skill()  # built at init, so SnapStart snapshots it and warm calls reuse it
 
+try:  # only in Lambda's managed runtimes: environments restored from one snapshot must not share
+    from snapshot_restore_py import register_after_restore  # the random state that picks phrase variants
+except ImportError:
+    pass
+else:
+    import random
+
+    register_after_restore(random.seed)
+
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Answer one Alexa request. A malformed event is logged and refused (Alexa never sends one)."""
