@@ -10,7 +10,7 @@ import copy
 import json
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skill.simulator.nlu import (
@@ -481,7 +481,7 @@ EN_ANY = Understander.from_model(en_model(), "en-US")
 ES_ANY = Understander.from_model(es_model(), "es-ES")
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(
     st.text(max_size=60),
     st.lists(st.sampled_from(FUZZ_WORDS), max_size=12).map(" ".join),
