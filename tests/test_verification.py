@@ -712,3 +712,55 @@ def test_https_fetcher_does_not_follow_redirects(https_server: str, client_conte
 def test_https_fetcher_refuses_plain_http() -> None:
     with pytest.raises(ValueError, match="https"):
         HttpsCertFetcher()("http://127.0.0.1:1/echo.api/echo-api.pem")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The verifier in front of the real skill, over real HTTP on 127.0.0.1 (what `serve --verify` runs)
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def verified_server(pki: Pki, good_chain: bytes):
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from skill.assembly import build_skill
+    from skill.web.app import create_app
+
+    app = create_app(build_skill("memory://", skill_id=SKILL_ID), verifier=make_verifier(pki, Fetcher(good_chain)))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    thread.join()
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_a_signed_request_reaches_the_skill_and_a_forged_one_does_not(verified_server: str, pki: Pki) -> None:
+    env = envelope()
+    env["context"]["System"]["device"] = {"deviceId": "amzn1.ask.device.X", "supportedInterfaces": {}}
+    env["session"]["user"] = {"userId": "amzn1.ask.account.X"}
+    env["session"]["attributes"] = {}
+    body = body_of(env)
+    status, answer = post(verified_server, body, signed_headers(body, pki.keys["leaf"]))
+    assert status == 200
+    assert answer["response"]["outputSpeech"]["ssml"].startswith("<speak>Welcome")
+    forged = body.replace(b"LaunchRequest", b"IntentRequest")
+    status, refused = post(verified_server, forged, signed_headers(body, pki.keys["leaf"]))
+    assert status == 401
+    assert "signature" in refused["error"]
+    status, refused = post(verified_server, body, {"Content-Type": "application/json"})
+    assert status == 401 and "response" not in refused
