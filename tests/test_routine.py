@@ -409,3 +409,34 @@ def test_left_out_stretches_survive_json_and_junk_is_dropped() -> None:
     assert Progress.from_dict({"routine": "full", "index": 1, "leave_out": [Decimal(3), "x", None]}) == Progress(
         "full", 1, leave_out=(3,))
     assert Progress.from_dict({"routine": "full", "leave_out": "3"}) == Progress("full")
+
+
+# ------------------------------------------------- a saved place survives a routine edited between sessions
+
+
+def test_a_saved_place_is_found_again_by_stretch_side_and_repetition() -> None:
+    from skill.core.routine import relocate
+
+    quick = PLANS["quick"]
+    place = {"stretch": "hip_rotation", "side": "right", "rep": 1}
+    assert relocate(Progress("quick", 3), quick, place) == Progress("quick", 3)  # unchanged content
+    edited = plan_routine("quick", [("bridge", (), 1, 15), ("knee_to_chest", ("left", "right"), 1, 20),
+                                     ("hip_rotation", ("left", "right"), 1, 20)])
+    moved = relocate(Progress("quick", 3, paused=True), edited, place)
+    assert moved == Progress("quick", 4, paused=True)
+    assert (edited.steps[4].stretch, edited.steps[4].side) == ("hip_rotation", "right")
+    gone = plan_routine("quick", [("bridge", (), 1, 15)])
+    assert relocate(Progress("quick", 3), gone, place) == Progress("quick", 3)  # apply then clamps
+    assert relocate(Progress("quick", 3), quick, None) == Progress("quick", 3)
+
+
+def test_the_profile_keeps_the_place_and_reads_junk_as_none() -> None:
+    from skill.core.profile import Profile
+
+    profile = Profile(progress=Progress("quick", 4), place={"stretch": "bridge", "side": None, "rep": 1})
+    again = Profile.from_dict(json.loads(json.dumps(profile.to_dict())))
+    assert again.place == {"stretch": "bridge", "side": None, "rep": 1}
+    assert Profile.from_dict({"progress": {"routine": "quick"}, "place": {"stretch": 5}}).place is None
+    decimal = Profile.from_dict({"progress": {"routine": "quick"},
+                                 "place": {"stretch": "bridge", "side": None, "rep": Decimal(2)}})
+    assert decimal.place == {"stretch": "bridge", "side": None, "rep": 2}

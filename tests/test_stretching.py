@@ -7,6 +7,7 @@ reprompt); each step is also checked for its timed hold and for a reprompt that 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -557,3 +558,26 @@ def test_skip_a_named_later_stretch_leaves_it_out_when_we_get_there(memory_skill
     said = user.ask("SkipIntent", {"Stretch": "knee to chest"})
     assert words.one_in("already_done", said.speech, stretch=EN.stretches["knee_to_chest"].name)
     assert said.attributes["routine"]["index"] == 2
+
+
+def test_the_stored_place_names_the_stretch_side_and_repetition(memory_skill: CustomSkill, user: Conversation) -> None:
+    start_quick(user, 3)  # lying hip rotation, right side
+    user.ask("AMAZON.StopIntent")
+    record = stored(memory_skill, user.user_id)
+    assert record["progress"]["index"] == 3
+    assert record["place"] == {"stretch": "hip_rotation", "side": "right", "rep": 1}
+
+
+def test_resume_finds_the_place_by_stretch_and_side_when_the_index_no_longer_matches(
+        memory_skill: CustomSkill, user: Conversation, words: Words) -> None:
+    """As after a clinic reorders a routine: the stored index points elsewhere, the stored place does not."""
+    start_quick(user, 3)  # lying hip rotation, right side
+    user.ask("AMAZON.StopIntent")
+    adapter = memory_skill.persistence_adapter
+    record = json.loads(adapter._items[user.user_id])
+    record["progress"]["index"] = 0  # now the knee to chest stretch, left side
+    adapter._items[user.user_id] = json.dumps(record)
+    back = user.launch()
+    assert EN.stretches["hip_rotation"].name in back.speech
+    resumed = user.ask("AMAZON.YesIntent")
+    check_step(resumed, QUICK, 3, words, "quick")

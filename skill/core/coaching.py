@@ -6,7 +6,18 @@ from typing import Any
 
 from skill.core.content import LocaleContent, Routine, RoutineStep
 from skill.core.reply import Card, Reply
-from skill.core.routine import SINGLE_PREFIX, Command, Kind, Outcome, Plan, Progress, Step, apply, plan_routine
+from skill.core.routine import (
+    SINGLE_PREFIX,
+    Command,
+    Kind,
+    Outcome,
+    Plan,
+    Progress,
+    Step,
+    apply,
+    plan_routine,
+    relocate,
+)
 from skill.core.speech import Speech, countdown
 from skill.core.state import ROUTINE, State
 
@@ -92,7 +103,7 @@ def _step_reply(c: LocaleContent, state: State, outcome: Outcome, lead: Speech |
     """Speak a step: optional lead-in, the instructions, the timed hold, then "ready?"."""
     assert outcome.progress is not None and outcome.plan is not None and outcome.step is not None
     progress, plan, step = outcome.progress, outcome.plan, outcome.step
-    state.keep_progress(progress)
+    state.keep_progress(progress, step)
     previous = plan.steps[progress.index - 1] if progress.index > 0 else None
     speech = (lead or Speech()).extend(_step_speech(c, step, plan, previous))
     last = not plan.remaining(progress.index + 1, progress.leave_out)
@@ -146,6 +157,8 @@ def command(c: LocaleContent, state: State, cmd: Command, stretch: str | None = 
     if cmd is Command.RESUME:
         progress = state.progress
         plan = plan_of(c, progress.routine) if progress else None
+        if running is None and progress is not None and plan is not None:  # from an earlier session
+            progress = relocate(progress, plan, state.profile.place)
     else:
         progress, plan = running if running is not None else (None, None)
     target = next((s.stretch_number for s in plan.steps if s.stretch == stretch), None) if plan else None
@@ -175,7 +188,7 @@ def command(c: LocaleContent, state: State, cmd: Command, stretch: str | None = 
             return _paused_or_status(c, state, outcome)
         case Kind.LEFT_OUT | Kind.ALREADY_DONE:
             assert outcome.progress is not None and outcome.plan is not None
-            state.keep_progress(outcome.progress)
+            state.keep_progress(outcome.progress, outcome.step)
             key = "leaving_out" if outcome.kind is Kind.LEFT_OUT else "already_done"
             said = c.phrase(key, stretch=c.stretches[stretch or ""].name)
             last = not outcome.plan.remaining(outcome.progress.index + 1, outcome.progress.leave_out)
@@ -183,7 +196,7 @@ def command(c: LocaleContent, state: State, cmd: Command, stretch: str | None = 
                              _reprompt(c, outcome.progress, outcome.plan), offer={"kind": "next"})
         case Kind.STOPPED:
             assert outcome.progress is not None and outcome.step is not None
-            state.keep_progress(outcome.progress)
+            state.keep_progress(outcome.progress, outcome.step)
             state.leave_routine()
             stretch = c.stretches[outcome.step.stretch].name
             said = c.phrase("stop_saved", stretch=stretch)
@@ -199,7 +212,7 @@ def command(c: LocaleContent, state: State, cmd: Command, stretch: str | None = 
 def _paused_or_status(c: LocaleContent, state: State, outcome: Outcome) -> Reply:
     assert outcome.progress is not None and outcome.plan is not None and outcome.step is not None
     progress, plan, step = outcome.progress, outcome.plan, outcome.step
-    state.keep_progress(progress)
+    state.keep_progress(progress, step)
     stretch = c.stretches[step.stretch].name
     routine = routine_of(c, plan.routine)
     view = _step_view(c, progress, plan, _cap(routine.name) if routine else _cap(stretch))
@@ -259,7 +272,9 @@ def halt(c: LocaleContent, state: State, progress: Progress | None) -> Reply:
     """Something hurts: stop now, point to a specialist, keep the place but never resume it by itself."""
     said = [c.phrase("pain_stop")]
     if progress is not None:
-        state.keep_progress(progress._replace(halted=True, paused=False))
+        plan = plan_of(c, progress.routine)
+        step = plan.steps[min(progress.index, len(plan.steps) - 1)] if plan and plan.steps else None
+        state.keep_progress(progress._replace(halted=True, paused=False), step)
         state.leave_routine()
         said.append(c.phrase("pain_place_saved"))
     state.profile.pain_noted = False
@@ -314,8 +329,9 @@ def welcome_back(c: LocaleContent, state: State) -> tuple[str, bool] | None:
     """
     progress = state.profile.progress
     plan = plan_of(c, progress.routine) if progress else None
-    if progress is None or plan is None:
+    if progress is None or plan is None or not plan.steps:
         return None
+    progress = relocate(progress, plan, state.profile.place)
     if progress.halted:
         if state.profile.pain_noted:
             return None

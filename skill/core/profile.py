@@ -23,11 +23,13 @@ def _int(value: Any, default: int = 0) -> int:
 
 
 class Profile:
-    __slots__ = ("completed", "disclaimer_heard", "last_visit", "pain_noted", "progress", "visits")
+    __slots__ = ("completed", "disclaimer_heard", "last_visit", "pain_noted", "place", "progress", "visits")
 
     def __init__(self, progress: Progress | None = None, completed: dict[str, int] | None = None, visits: int = 0,
-                 last_visit: str | None = None, disclaimer_heard: bool = False, pain_noted: bool = False) -> None:
+                 last_visit: str | None = None, disclaimer_heard: bool = False, pain_noted: bool = False,
+                 place: dict[str, Any] | None = None) -> None:
         self.progress = progress
+        self.place = place  # stretch, side and repetition of the saved place
         self.completed = completed if completed is not None else {}
         self.visits = visits
         self.last_visit = last_visit
@@ -51,6 +53,7 @@ class Profile:
         return {
             "schema": SCHEMA,
             "progress": self.progress.to_dict() if self.progress else None,
+            "place": self.place if self.progress else None,
             "completed": dict(sorted(self.completed.items())),
             "visits": self.visits,
             "last_visit": self.last_visit,
@@ -70,4 +73,14 @@ class Profile:
             last_visit=data["last_visit"] if isinstance(data.get("last_visit"), str) else None,
             disclaimer_heard=data.get("disclaimer_heard") is True,
             pain_noted=data.get("pain_noted") is True,
+            place=_place(data.get("place")),
         )
+
+
+def _place(data: Any) -> dict[str, Any] | None:
+    """The stored stretch/side/repetition, or None when it is missing or malformed."""
+    if not isinstance(data, dict) or not isinstance(data.get("stretch"), str):
+        return None
+    side = data.get("side")
+    return {"stretch": data["stretch"], "side": side if isinstance(side, str) else None,
+            "rep": _int(data.get("rep"), 1)}

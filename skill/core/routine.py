@@ -178,5 +178,21 @@ def apply(command: Command, progress: Progress | None, plan: Plan | None, target
     raise ValueError(f"unknown command {command}")  # pragma: no cover - the match is exhaustive
 
 
+def relocate(progress: Progress, plan: Plan, place: dict[str, Any] | None) -> Progress:
+    """A place saved in an earlier session, found again by its stretch, side and repetition.
+
+    The index alone would point elsewhere once a clinic edits the routine between two sessions; without a
+    match (the stretch was removed) the index stands and ``apply`` clamps it.
+    """
+    if not place:
+        return progress
+    wanted = (place.get("stretch"), place.get("side"), place.get("rep"))
+    index = min(progress.index, len(plan.steps) - 1)
+    if plan.steps and (plan.steps[index].stretch, plan.steps[index].side, plan.steps[index].rep) == wanted:
+        return progress
+    match = next((i for i, s in enumerate(plan.steps) if (s.stretch, s.side, s.rep) == wanted), None)
+    return progress if match is None else progress._replace(index=match)
+
+
 def _at(kind: Kind, progress: Progress, plan: Plan) -> Outcome:
     return Outcome(kind, progress, plan.steps[progress.index], plan)

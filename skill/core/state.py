@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from skill.core.profile import Profile
-from skill.core.routine import Progress
+from skill.core.routine import Progress, Step
 
 OFFER = "offer"
 TOPIC = "topic"
@@ -36,9 +36,12 @@ class State:
         """True while this session is running a routine (a stored place alone is not "in" one)."""
         return Progress.from_dict(self.session.get(ROUTINE)) is not None
 
-    def keep_progress(self, progress: Progress | None) -> None:
-        """Record the place in both the session and the profile (None: the routine is over)."""
+    def keep_progress(self, progress: Progress | None, step: Step | None = None) -> None:
+        """Record the place in both the session and the profile (None: the routine is over). The step's
+        stretch, side and repetition are stored too, to find the place again if the routine changes."""
         self.profile.progress = progress
+        self.profile.place = {"stretch": step.stretch, "side": step.side, "rep": step.rep} \
+            if progress is not None and step is not None else None
         if progress is None:
             self.session.pop(ROUTINE, None)
         else:
