@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import importlib
 import json
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ask_sdk_core.skill import CustomSkill
+from werkzeug.serving import make_server
 
 from skill.assembly import build_skill
 from skill.entry import handle_event
@@ -129,3 +131,24 @@ def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
         table.wait_until_exists()
         yield table
+
+
+class Server:
+    """A werkzeug server on an ephemeral loopback port, serving one app from a thread."""
+
+    def __init__(self, app: Any) -> None:
+        self.httpd = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join()

@@ -8,7 +8,6 @@ werkzeug, types and clicks like a person, and checks what appears on the page. C
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from skill.core.content import library
 from skill.web import simulator_page
 from skill.web.app import create_app
 from tests.alexa import SKILL_ID
+from tests.conftest import Server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -140,17 +140,8 @@ def test_sessions_are_bounded() -> None:
 
 @pytest.fixture
 def live_server() -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, create_app(build_skill(store="memory://", skill_id=SKILL_ID)),
-                         threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
+    with Server(create_app(build_skill(store="memory://", skill_id=SKILL_ID))) as server:
+        yield server.url
 
 
 @pytest.mark.browser

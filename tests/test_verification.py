@@ -721,20 +721,13 @@ def test_https_fetcher_refuses_plain_http() -> None:
 
 @pytest.fixture
 def verified_server(pki: Pki, good_chain: bytes):
-    import threading
-
-    from werkzeug.serving import make_server
-
     from skill.assembly import build_skill
     from skill.web.app import create_app
+    from tests.conftest import Server
 
     app = create_app(build_skill("memory://", skill_id=SKILL_ID), verifier=make_verifier(pki, Fetcher(good_chain)))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    thread.join()
+    with Server(app) as server:
+        yield f"{server.url}/"
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:

@@ -11,7 +11,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -21,28 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from skill.assembly import build_skill
 from skill.web.app import create_app
 from tests.alexa import SKILL_ID, Words, launch_envelope, problems, speech_text
+from tests.conftest import Server
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-class Server:
-    """A werkzeug server on an ephemeral loopback port, serving one app from a thread."""
-
-    def __init__(self, app: Any) -> None:
-        self.httpd = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join()
 
 
 def http(method: str, url: str, body: bytes | None = None,
