@@ -249,7 +249,47 @@ def library() -> Library:
     if os.path.exists(BUNDLE_PATH):
         with open(BUNDLE_PATH, encoding="utf-8") as bundle:
             return Library(json.load(bundle))
-    return Library(load_raw())
+    return Library(_validated_in_checkout())
+
+
+DEV_CACHE = os.path.join(os.path.dirname(PACKAGE_DIR), "build", "content-cache.json")
+_RULES = ("content.py", "content_check.py", "yamlfile.py")  # a change here can change what is valid
+
+
+def _fingerprint() -> str:
+    """Names, sizes and modification times of every content file and of the validation code."""
+    import zlib
+
+    stats = []
+    for folder, _, names in sorted(os.walk(CONTENT_DIR)):
+        stats += [(os.path.join(folder, n), os.stat(os.path.join(folder, n))) for n in sorted(names)]
+    here = os.path.dirname(os.path.abspath(__file__))
+    stats += [(n, os.stat(os.path.join(here, n))) for n in _RULES]
+    text = "\n".join(f"{name}:{st.st_size}:{st.st_mtime_ns}" for name, st in stats).encode()
+    return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}{len(stats)}"
+
+
+def _validated_in_checkout() -> dict[str, Any]:
+    """The checkout's YAML, validated; reused from build/ while no content file or rule has changed, so the
+    dev server and CLI start without PyYAML (a failed validation is never cached)."""
+    key = _fingerprint()
+    try:
+        with open(DEV_CACHE, encoding="utf-8") as cached:
+            data = json.load(cached)
+        if data.get("key") == key:
+            return data["raw"]
+    except (OSError, ValueError, KeyError, AttributeError):
+        pass
+    raw = load_raw()
+    try:
+        os.makedirs(os.path.dirname(DEV_CACHE), exist_ok=True)
+        temporary = f"{DEV_CACHE}.{os.getpid()}"
+        with open(temporary, "w", encoding="utf-8") as out:
+            json.dump({"key": key, "raw": raw}, out, ensure_ascii=False)
+        os.replace(temporary, DEV_CACHE)
+    except OSError:  # a read-only checkout validates every time; nothing else changes
+        pass
+    return raw
 
 
 def placeholders(text: str) -> set[str]:
