@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     memory_env = {**base_env, "SPINE_COACH_STORE": "memory://"}
     variants: list[tuple[str, str, list[str], dict[str, str], Callable[[], Any] | None]] = [
         ("hello-world ASK SDK skill", "hello_world", [str(work)], base_env, None),
-        ("spine coach (source, YAML)", "lambda_handler", [str(ROOT)], memory_env, None),
+        ("spine coach (source tree)", "lambda_handler", [str(ROOT)], memory_env, None),
     ]
     if not args.no_package:
         unpacked = _package(work)
