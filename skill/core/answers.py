@@ -20,8 +20,8 @@ def welcome(c: LocaleContent, state: State) -> Reply:
         back = coaching.welcome_back(c, state)
         if back is not None:
             line, offer_resume = back
-            if offer_resume:
-                return _resume_offer(c, line)
+            if offer_resume:  # the line ends in "Want to pick up where you left off?"
+                return Reply.ask(Speech(), line, line, offer={"kind": "resume"})
             return Reply.ask(Speech(line), c.phrase("welcome_question"), c.phrase("what_next_reprompt"))
     if not profile.disclaimer_heard:
         profile.disclaimer_heard = True
@@ -35,18 +35,11 @@ def welcome(c: LocaleContent, state: State) -> Reply:
     return Reply.ask(speech, c.phrase("welcome_question"), c.phrase("what_next_reprompt"))
 
 
-def _resume_offer(c: LocaleContent, line: str) -> Reply:
-    """"Welcome back, you were on ... Want to pick up where you left off?" The line ends in the question."""
-    return Reply.ask(Speech(), line, line, offer={"kind": "resume"})
-
-
 def topic(c: LocaleContent, state: State, item: Topic) -> Reply:
     """A one-breath answer, its card, and the follow-up offer as the question."""
     state.session[TOPIC] = item.id
-    offer = {"kind": "topic", "id": item.offer.topic} if item.offer.topic else {
-        "kind": "routine", "id": item.offer.routine}
     return Reply.ask(Speech(item.speech), item.offer.ask, f"{c.phrase('offer_reprompt')} {item.offer.ask}",
-                     card=Card(item.title, f"{item.card}\n\n{c.phrase('card_note')}"), offer=offer,
+                     card=Card(item.title, f"{item.card}\n\n{c.phrase('card_note')}"), offer=_offer_of(item),
                      view=answer_view(c, item.title, item.card))
 
 
@@ -77,12 +70,10 @@ def yes(c: LocaleContent, state: State) -> Reply:
             return topic(c, state, c.topics[offer["id"]])
         case "routine":
             return coaching.start(c, state, str(offer.get("id")))
-        case "resume":
+        case "resume" | "paused":
             return coaching.command(c, state, Command.RESUME)
         case "next":
             return coaching.command(c, state, Command.NEXT)
-        case "paused":
-            return coaching.command(c, state, Command.RESUME)
         case "menu":
             return Reply.ask(Speech(), c.phrase("what_next"), c.phrase("what_next_reprompt"))
     return Reply.ask(Speech(c.phrase("nothing_offered")), c.phrase("what_next"), c.phrase("what_next_reprompt"))
