@@ -16,8 +16,8 @@ from ask_sdk_model import IntentRequest, Response
 
 from skill.core.content import library
 from skill.core.profile import Profile
-from skill.core.state import State
-from skill.handlers.turn import CONTENT, STATE, session_of
+from skill.core.state import LAST, State
+from skill.handlers.turn import CONTENT, REPLY, STATE, session_of
 from skill.logs import logger, pseudonym, request_line, scrub
 
 SNAPSHOT = "profile_snapshot"
@@ -85,6 +85,20 @@ class SaveProfileInterceptor(AbstractResponseInterceptor):
             logger().error("store write failed: %s", scrub(exc, sensitive_values(handler_input)))
 
 
+class RepeatCacheInterceptor(AbstractResponseInterceptor):
+    """Keeps the last open turn's words in the session so "repeat" outside a routine can say them again
+    (Amazon's sample idiom, kept as plain text: session attributes come back from the client, so they are
+    never trusted as SSML)."""
+
+    def process(self, handler_input: HandlerInput, response: Response) -> None:
+        attributes = handler_input.attributes_manager.request_attributes
+        reply, state = attributes.get(REPLY), attributes.get(STATE)
+        if reply is None or state is None or reply.end_session is not False or not reply.speech:
+            return
+        state.session[LAST] = {"speech": reply.speech.text(), "question": reply.question or "",
+                               "reprompt": reply.reprompt or ""}
+
+
 class TimingInterceptor(AbstractRequestInterceptor):
     def process(self, handler_input: HandlerInput) -> None:
         handler_input.attributes_manager.request_attributes[STARTED] = time.perf_counter()
@@ -130,4 +144,4 @@ def _user_id(handler_input: HandlerInput) -> str | None:
 
 
 REQUEST = (TimingInterceptor(), LocaleInterceptor(), ProfileInterceptor())
-RESPONSE = (SaveProfileInterceptor(), RequestLogInterceptor())
+RESPONSE = (RepeatCacheInterceptor(), SaveProfileInterceptor(), RequestLogInterceptor())

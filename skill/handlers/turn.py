@@ -17,10 +17,11 @@ from ask_sdk_model.ui import SimpleCard
 from skill.core.content import LocaleContent
 from skill.core.reply import Reply
 from skill.core.speech import Speech
-from skill.core.state import LAST, OFFER, State
+from skill.core.state import OFFER, State
 
 CONTENT = "content"
 STATE = "state"
+REPLY = "reply"  # the core's answer to this request, for the response interceptors
 
 
 class Turn:
@@ -81,9 +82,11 @@ def session_of(handler_input: HandlerInput) -> dict[str, Any]:
 
 
 def respond(handler_input: HandlerInput, reply: Reply) -> Response:
-    """Turn a Reply into the ASK response, keeping the offer and the repeatable speech in the session."""
+    """Turn a Reply into the ASK response, keeping what a "yes" would accept in the session."""
     builder = handler_input.response_builder
-    state = handler_input.attributes_manager.request_attributes.get(STATE)
+    attributes = handler_input.attributes_manager.request_attributes
+    attributes[REPLY] = reply
+    state = attributes.get(STATE)
     session = state.session if state is not None else session_of(handler_input)
     speech = reply.full_speech()
     if speech:
@@ -98,9 +101,6 @@ def respond(handler_input: HandlerInput, reply: Reply) -> Response:
         session[OFFER] = reply.offer
     else:
         session.pop(OFFER, None)
-    if speech and reply.end_session is False:
-        session[LAST] = {"speech": reply.speech.text(), "question": reply.question or "",
-                         "reprompt": reply.reprompt or ""}
     for directive in _directives(handler_input, reply):
         builder.add_directive(directive)
     return builder.response
