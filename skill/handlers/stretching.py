@@ -52,7 +52,7 @@ class NavigationHandler(SpineHandler):
 
     def answer(self, turn: Turn) -> Reply:
         command = NAVIGATION[turn.intent or ""]
-        if command is Command.REPEAT and not turn.state.in_routine:
+        if command is Command.REPEAT and coaching.live(turn.content, turn.state) is None:
             return _repeat_last(turn)
         named = turn.content.find("stretch", turn.slot("Stretch")) if command is Command.SKIP else None
         return coaching.command(turn.content, turn.state, command, named)
