@@ -27,7 +27,8 @@ def answer_view(c: LocaleContent, title: str, text: str) -> dict[str, Any]:
     return {"kind": "answer", "title": title, "text": text, "hint": c.phrase("hint_answer")}
 
 
-def _cap(text: str) -> str:
+def capitalised(text: str) -> str:
+    """A name or phrase at the start of a sentence, title or label ("left side." -> "Left side.")."""
     return text[:1].upper() + text[1:]
 
 
@@ -61,7 +62,7 @@ def _step_speech(c: LocaleContent, step: Step, plan: Plan, previous: Step | None
                                 stretch=stretch.name))
         speech.say(stretch.setup)
         if side:
-            speech.say(_cap(c.phrase("side_cue", side=side)))
+            speech.say(capitalised(c.phrase("side_cue", side=side)))
     elif side and previous is not None and previous.side != step.side:
         speech.say(c.phrase("next_side", side=side))
     else:
@@ -92,7 +93,7 @@ def _step_card_text(c: LocaleContent, how: str, index: int, plan: Plan) -> str:
     step = plan.steps[index]
     where = [c.phrase("card_step", step=index + 1, steps=len(plan.steps))]
     if step.side:
-        where.append(_cap(c.phrase("side_cue", side=c.side_word(step.side))))
+        where.append(capitalised(c.phrase("side_cue", side=c.side_word(step.side))))
     if step.reps > 1:
         where.append(c.phrase("rep_cue", rep=step.rep, reps=step.reps))
     where.append(c.phrase("hold_start", seconds=step.hold_seconds))
@@ -114,9 +115,9 @@ def _step_reply(c: LocaleContent, state: State, outcome: Outcome, lead: Speech |
         speech,
         c.phrase("last_step_ready_question" if last else "step_ready_question"),
         _reprompt(c, progress, plan),
-        card=Card(_cap(stretch.name), card_text),
+        card=Card(capitalised(stretch.name), card_text),
         offer={"kind": "next"},
-        view=_step_view(c, progress, plan, _cap(routine.name) if routine else _cap(stretch.name)),
+        view=_step_view(c, progress, plan, capitalised(routine.name) if routine else capitalised(stretch.name)),
     )
 
 
@@ -215,7 +216,7 @@ def _paused_or_status(c: LocaleContent, state: State, outcome: Outcome) -> Reply
     state.keep_progress(progress, step)
     stretch = c.stretches[step.stretch].name
     routine = routine_of(c, plan.routine)
-    view = _step_view(c, progress, plan, _cap(routine.name) if routine else _cap(stretch))
+    view = _step_view(c, progress, plan, capitalised(routine.name) if routine else capitalised(stretch))
     reprompt = _reprompt(c, progress, plan)
     if outcome.kind is Kind.PAUSED:
         return Reply.ask(Speech(c.phrase("paused", stretch=stretch)), c.phrase("paused_question"), reprompt,
@@ -263,7 +264,7 @@ def finish(c: LocaleContent, state: State, outcome: Outcome, lead: Speech) -> Re
     else:
         done = c.phrase("routine_done", routine=name, count=total)
     lead.say(done)
-    title = _cap(name)
+    title = capitalised(name)
     return Reply.ask(lead, c.phrase("routine_done_question"), c.phrase("what_next_reprompt"),
                      card=Card(title, done), offer={"kind": "menu"}, view=answer_view(c, title, done))
 

@@ -19,6 +19,7 @@ from skill.core.profile import Profile
 from skill.core.state import LAST, State
 from skill.handlers.turn import CONTENT, REPLY, STATE, session_of
 from skill.logs import logger, pseudonym, request_line, scrub
+from skill.persistence.keys import user_id_of
 
 SNAPSHOT = "profile_snapshot"
 WRITABLE = "profile_writable"
@@ -48,7 +49,7 @@ class ProfileInterceptor(AbstractRequestInterceptor):
             return
         stored: Any = {}
         ok = True
-        if attributes._persistence_adapter is not None and _user_id(handler_input):
+        if attributes._persistence_adapter is not None and user_id_of(handler_input.request_envelope):
             try:
                 stored = attributes.persistent_attributes
             except Exception as exc:  # any store fault: the user's turn must not be lost
@@ -76,7 +77,7 @@ class SaveProfileInterceptor(AbstractResponseInterceptor):
         if state is None or attributes._persistence_adapter is None or not request_attributes.get(WRITABLE):
             return
         current = state.profile.to_dict()
-        if current == request_attributes.get(SNAPSHOT) or not _user_id(handler_input):
+        if current == request_attributes.get(SNAPSHOT) or not user_id_of(handler_input.request_envelope):
             return
         try:
             attributes.persistent_attributes = current
@@ -120,7 +121,7 @@ class RequestLogInterceptor(AbstractResponseInterceptor):
             "new_session": bool(envelope.session and envelope.session.new),
             "end_session": getattr(response, "should_end_session", None) if response else None,
             "ms": round((time.perf_counter() - started) * 1000, 2),
-            "user": pseudonym(_user_id(handler_input)),
+            "user": pseudonym(user_id_of(handler_input.request_envelope)),
         }
         request_line(record)
 
@@ -129,18 +130,11 @@ def sensitive_values(handler_input: HandlerInput) -> list[str]:
     """What must never reach a log: the user and device ids and every slot value of this request."""
     envelope = handler_input.request_envelope
     system = envelope.context.system if envelope.context else None
-    values = [_user_id(handler_input), getattr(getattr(system, "device", None), "device_id", None)]
+    values = [user_id_of(envelope), getattr(getattr(system, "device", None), "device_id", None)]
     request = envelope.request
     if isinstance(request, IntentRequest) and request.intent and request.intent.slots:
         values.extend(slot.value for slot in request.intent.slots.values() if slot is not None)
     return [v for v in values if isinstance(v, str) and v.strip()]
-
-
-def _user_id(handler_input: HandlerInput) -> str | None:
-    envelope = handler_input.request_envelope
-    system = envelope.context.system if envelope.context else None
-    user = (system.user if system else None) or (envelope.session.user if envelope.session else None)
-    return getattr(user, "user_id", None)
 
 
 REQUEST = (TimingInterceptor(), LocaleInterceptor(), ProfileInterceptor())

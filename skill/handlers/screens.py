@@ -16,6 +16,7 @@ from typing import Any
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
 
+from skill.core.coaching import capitalised
 from skill.core.content import LocaleContent
 from skill.core.speech import ssml_to_text
 from skill.core.state import ROUTINE
@@ -86,8 +87,7 @@ def _phrase(c: LocaleContent, key: str, **values: Any) -> str:
 
 def _label(text: str) -> str:
     """A spoken sentence as an on-screen label: capitalised, without the final full stop."""
-    text = text.strip().removesuffix(".")
-    return text[:1].upper() + text[1:]
+    return capitalised(text.strip().removesuffix("."))
 
 
 def _paused(handler_input: HandlerInput) -> bool:
