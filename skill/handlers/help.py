@@ -12,6 +12,8 @@ from skill.core.reply import Reply
 from skill.handlers.turn import CONTENT, SpineHandler, Turn, respond
 from skill.logs import logger, scrub
 
+SPOKEN = ("LaunchRequest", "IntentRequest")  # the only request types Alexa lets a custom skill speak to
+
 
 class HelpHandler(SpineHandler):
     intents = ("AMAZON.HelpIntent",)
@@ -42,7 +44,6 @@ class SessionEndedHandler(SpineHandler):
                                                                          error.object_type), error.message)
             else:
                 logger().info("session ended: %s", reason)
-        turn.state.leave_routine()
         return Reply.silent()
 
 
@@ -51,7 +52,7 @@ class SilentHandler(SpineHandler):
     other request type nothing else claims (AudioPlayer, Messaging, SessionResumedRequest ...)."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return handler_input.request_envelope.request.object_type not in ("LaunchRequest", "IntentRequest")
+        return handler_input.request_envelope.request.object_type not in SPOKEN
 
     def answer(self, turn: Turn) -> Reply:
         cause = getattr(turn.handler_input.request_envelope.request, "error", None)
@@ -85,7 +86,7 @@ class ErrorHandler(AbstractExceptionHandler):
         stack = "".join(traceback.format_exception(exception))
         logger().error("error while handling a request:\n%s", scrub(stack, sensitive_values(handler_input)))
         request = handler_input.request_envelope.request
-        if request is None or request.object_type in ("SessionEndedRequest", "System.ExceptionEncountered"):
+        if request is None or request.object_type not in SPOKEN:  # no speech allowed: an empty answer
             return handler_input.response_builder.response
         content = handler_input.attributes_manager.request_attributes.get(CONTENT) or library().for_locale(
             getattr(request, "locale", None))
