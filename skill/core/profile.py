@@ -23,10 +23,10 @@ def _int(value: Any, default: int = 0) -> int:
 
 
 class Profile:
-    __slots__ = ("completed", "disclaimer_heard", "last_visit", "pain_noted", "place", "progress", "visits")
+    __slots__ = ("caution", "completed", "disclaimer_heard", "last_visit", "place", "progress", "visits")
 
     def __init__(self, progress: Progress | None = None, completed: dict[str, int] | None = None, visits: int = 0,
-                 last_visit: str | None = None, disclaimer_heard: bool = False, pain_noted: bool = False,
+                 last_visit: str | None = None, disclaimer_heard: bool = False, caution: bool = False,
                  place: dict[str, Any] | None = None) -> None:
         self.progress = progress
         self.place = place  # stretch, side and repetition of the saved place
@@ -34,7 +34,7 @@ class Profile:
         self.visits = visits
         self.last_visit = last_visit
         self.disclaimer_heard = disclaimer_heard
-        self.pain_noted = pain_noted  # the after-pain welcome was said; it is said once per pain stop
+        self.caution = caution  # a red flag was heard: the next launch says once to see a specialist first
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Profile) and self.to_dict() == other.to_dict()
@@ -58,7 +58,7 @@ class Profile:
             "visits": self.visits,
             "last_visit": self.last_visit,
             "disclaimer_heard": self.disclaimer_heard,
-            "pain_noted": self.pain_noted,
+            "caution": self.caution,
         }
 
     @classmethod
@@ -72,7 +72,9 @@ class Profile:
             visits=_int(data.get("visits")),
             last_visit=data["last_visit"] if isinstance(data.get("last_visit"), str) else None,
             disclaimer_heard=data.get("disclaimer_heard") is True,
-            pain_noted=data.get("pain_noted") is True,
+            # records written before "caution" existed: a pain stop whose warning was not yet said
+            caution=data.get("caution") is True or (data.get("pain_noted") is False and isinstance(
+                data.get("progress"), dict) and data["progress"].get("halted") is True),
             place=_place(data.get("place")),
         )
 
