@@ -53,6 +53,7 @@ PHRASES: dict[str, frozenset[str]] = {
         "card_safety": "", "card_note": "", "welcome_back_single": "stretch",
         "status_single": "stretch step steps left minutes", "leaving_out": "stretch", "already_done": "stretch",
         "stretch_done": "stretch",
+        "place_not_saved": "", "stop_not_saved": "", "routine_done_uncounted": "routine", "progress_not_saved": "",
     }.items()
 }
 # Intents whose samples live in intents.yaml, and the slot each may use.
