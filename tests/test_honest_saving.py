@@ -11,11 +11,9 @@ a pain stop that no other device can erase; a normal answer whatever a stored re
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ from hypothesis import strategies as st
 
 from skill.assembly import build_skill
 from skill.core.content import library
+from skill.devtools.stall import MODES, StalledDynamo, aws_environment
 from skill.persistence.base import VERSION, VersionConflict
 from skill.persistence.memory import MemoryAdapter
 from skill.persistence.sqlite import SqliteAdapter
@@ -389,54 +388,30 @@ def test_every_store_refuses_a_write_over_a_version_it_did_not_read(adapter: Any
 # ------------------------------------------------------------------------------------------- a stalled DynamoDB
 
 
-@pytest.fixture
-def stalled_endpoint() -> Iterator[str]:
-    """A TCP server on 127.0.0.1 that accepts every connection and never answers."""
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    stop.set()
-    thread.join()
-    for conn in held:
-        conn.close()
-    server.close()
-
-
+@pytest.mark.parametrize("mode", MODES)
 def test_a_stalled_dynamodb_still_answers_within_3_seconds_and_says_it_did_not_save(
-        stalled_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name, value in {"AWS_ENDPOINT_URL_DYNAMODB": stalled_endpoint, "AWS_DEFAULT_REGION": "us-east-1",
-                        "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing",
-                        "AWS_SECRET_ACCESS_KEY": "testing", "AWS_CONFIG_FILE": str(tmp_path / "none"),
-                        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    skill = build_skill(store=f"dynamodb://{DYNAMODB_TABLE}", skill_id=SKILL_ID)
-    user = Conversation(sender(skill))
-    timings: list[float] = []
+        mode: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``silent``: a TCP server on 127.0.0.1 that accepts and never answers; ``late-read``: reads answered
+    just in time, writes never (a late read plus a stalled write, the worst case for one turn)."""
+    with StalledDynamo(mode) as stalled:
+        for name, value in aws_environment(stalled.url, str(tmp_path)).items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("AWS_PROFILE", raising=False)
+        skill = build_skill(store=f"dynamodb://{DYNAMODB_TABLE}", skill_id=SKILL_ID)
+        user = Conversation(sender(skill))
+        timings: list[float] = []
 
-    def timed(turn: Callable[[], Said]) -> Said:
-        started = time.monotonic()
-        said = turn()
-        timings.append(time.monotonic() - started)
-        return said
+        def timed(turn: Callable[[], Said]) -> Said:
+            started = time.monotonic()
+            said = turn()
+            timings.append(time.monotonic() - started)
+            return said
 
-    assert timed(user.launch).open
-    said = timed(lambda: user.ask("StartRoutineIntent"))
-    assert said.attributes["routine"]["index"] == 0, "the routine goes on from the session"
-    stopped = timed(lambda: user.ask("AMAZON.StopIntent"))
+        assert timed(user.launch).open
+        said = timed(lambda: user.ask("StartRoutineIntent"))
+        assert said.attributes["routine"]["index"] == 0, "the routine goes on from the session"
+        said = timed(lambda: user.ask("AMAZON.NextIntent"))
+        assert said.attributes["routine"]["index"] == 1
+        stopped = timed(lambda: user.ask("AMAZON.StopIntent"))
     assert WORDS.one_in("stop_not_saved", stopped.speech)
     assert max(timings) < 3.0, f"turn times with a stalled store: {timings}"
