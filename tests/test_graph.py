@@ -106,7 +106,7 @@ class Walker:
 def key(node: Node) -> str:
     """States that differ only in the cached last answer or the visit bookkeeping behave the same."""
     session = None if node.session is None else {k: v for k, v in node.session.items() if k != "last"}
-    profile = {k: v for k, v in node.profile.items() if k not in ("visits", "last_visit")}
+    profile = {k: v for k, v in node.profile.items() if k not in ("visits", "last_visit", "version")}
     return json.dumps([session, profile], sort_keys=True)
 
 

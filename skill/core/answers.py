@@ -30,7 +30,7 @@ def welcome(c: LocaleContent, state: State) -> Reply:
                          card=Card(c.phrase("skill_name"), c.phrase("disclaimer_card")),
                          view=answer_view(c, c.phrase("skill_name"), c.phrase("disclaimer_card")))
     speech = Speech(c.phrase("welcome"))
-    if profile.completed_total:
+    if profile.completed_total and state.profile_known:
         speech.say(c.phrase("welcome_stats", count=profile.completed_total))
     return Reply.ask(speech, c.phrase("welcome_question"), c.phrase("what_next_reprompt"))
 
@@ -113,6 +113,7 @@ def no(c: LocaleContent, state: State) -> Reply:
             return goodbye(c)
         case "resume":
             state.keep_progress(None)
+            state.profile.fresh_start = True
             return Reply.ask(Speech(c.phrase("starting_fresh")), c.phrase("welcome_question"),
                              c.phrase("what_next_reprompt"))
         case "next":

@@ -134,6 +134,7 @@ def start(c: LocaleContent, state: State, routine_id: str) -> Reply:
         intro = c.phrase("single_intro", stretch=routine.name)
     else:
         intro = c.phrase("routine_intro", routine=routine.name, description=routine.description)
+    state.profile.fresh_start = True
     return _step_reply(c, state, apply(Command.START, None, plan), Speech(intro))
 
 
@@ -175,6 +176,7 @@ def command(c: LocaleContent, state: State, cmd: Command, stretch: str | None = 
                 lead.say(c.phrase("resuming"))
                 if progress is not None and progress.halted:
                     lead.say(c.phrase("resume_after_pain"))
+                    state.profile.fresh_start = True  # resumed knowingly, after the warning
             elif cmd is Command.START_OVER:
                 lead.say(c.phrase("starting_over"))
             if outcome.skipped is not None:
@@ -206,7 +208,9 @@ def command(c: LocaleContent, state: State, cmd: Command, stretch: str | None = 
             stretch = c.stretches[outcome.step.stretch].name
             said = c.phrase("stop_saved", stretch=stretch)
             title = c.phrase("skill_name")
-            return Reply.tell(Speech(said), card=Card(title, said), view=answer_view(c, title, said))
+            unsaved = c.phrase("stop_not_saved")
+            return Reply.tell(Speech(said), card=Card(title, said), view=answer_view(c, title, said)).if_unsaved(
+                Reply.tell(Speech(unsaved), card=Card(title, unsaved), view=answer_view(c, title, unsaved)))
         case Kind.HALTED:
             return halt(c, state, outcome.progress)
         case Kind.NO_ROUTINE:
@@ -260,17 +264,28 @@ def finish(c: LocaleContent, state: State, outcome: Outcome, lead: Speech) -> Re
     name = routine.name if routine else routine_id
     state.keep_progress(None)
     state.profile.completed[routine_id] = state.profile.completed.get(routine_id, 0) + 1
+    state.profile.note_stretch_day(state.today)
     total = state.profile.completed_total
-    if routine_id.startswith(SINGLE_PREFIX):
+    single = routine_id.startswith(SINGLE_PREFIX)
+    if single:
         done = c.phrase("stretch_done", stretch=name)
+    elif not state.profile_known:  # the store could not be read: the count would be made up
+        done = c.phrase("routine_done_uncounted", routine=name)
     elif total == 1:
         done = c.phrase("routine_done_first", routine=name)
     else:
         done = c.phrase("routine_done", routine=name, count=total)
-    lead.say(done)
     title = capitalised(name)
-    return Reply.ask(lead, c.phrase("routine_done_question"), c.phrase("what_next_reprompt"),
-                     card=Card(title, done), offer={"kind": "menu"}, view=answer_view(c, title, done))
+
+    def said(words: str) -> Reply:
+        return Reply.ask(Speech().extend(lead).say(words), c.phrase("routine_done_question"),
+                         c.phrase("what_next_reprompt"), card=Card(title, words), offer={"kind": "menu"},
+                         view=answer_view(c, title, words))
+
+    reply = said(done)
+    if not single:
+        reply.if_unsaved(said(f"{c.phrase('routine_done_uncounted', routine=name)} {c.phrase('progress_not_saved')}"))
+    return reply
 
 
 def _halt_place(c: LocaleContent, state: State, progress: Progress) -> None:
@@ -285,13 +300,19 @@ def halt(c: LocaleContent, state: State, progress: Progress) -> Reply:
     """Something hurts mid-routine: stop now, rest, see a specialist; the place is kept but never resumed by
     itself, and nothing in this session leads to exercise again."""
     said = [c.phrase("pain_stop")]
+    unsaved = list(said)
     _halt_place(c, state, progress)
     said.append(c.phrase("pain_place_saved"))
+    unsaved.append(c.phrase("place_not_saved"))
     state.raise_red_flag()
     title = c.phrase("pain_card_title")
-    text = " ".join(said)
-    card = Card(title, f"{text}\n\n{c.phrase('disclaimer_card')}")
-    return Reply.tell(Speech(*said), card=card, view=answer_view(c, title, text))
+
+    def told(words: list[str]) -> Reply:
+        text = " ".join(words)
+        card = Card(title, f"{text}\n\n{c.phrase('disclaimer_card')}")
+        return Reply.tell(Speech(*words), card=card, view=answer_view(c, title, text))
+
+    return told(said).if_unsaved(told(unsaved))
 
 
 def red_flag_outside(c: LocaleContent, state: State) -> Reply:

@@ -55,6 +55,7 @@ PHRASES: dict[str, frozenset[str]] = {
         "status_single": "stretch step steps left minutes", "leaving_out": "stretch", "already_done": "stretch",
         "stretch_done": "stretch", "pain_outside": "", "pain_outside_question": "", "red_flag_reprompt": "",
         "no_stretching_after_red_flag": "", "help_red_flag": "", "fallback_red_flag": "",
+        "place_not_saved": "", "stop_not_saved": "", "routine_done_uncounted": "routine", "progress_not_saved": "",
     }.items()
 }
 # Intents whose samples live in intents.yaml, and the slot each may use.
