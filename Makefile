@@ -1,6 +1,7 @@
 # One command each: `make serve` sets everything up and starts the local skill server;
 # `make test` sets everything up and runs every test and check.
 PYTHON ?= .venv/bin/python
+PORT ?= 5000
 
 .PHONY: setup serve test lint bench package manifest models
 
@@ -8,7 +9,7 @@ setup:
 	@bash .ci/setup
 
 serve: setup
-	$(PYTHON) -m skill serve
+	$(PYTHON) -m skill serve --port $(PORT)
 
 test:
 	@bash .ci/setup --browser
