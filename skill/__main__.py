@@ -18,9 +18,13 @@ def _validate(args: argparse.Namespace) -> int:
 
     lib = library()
     problems = stale_models(lib)
-    for problem in problems:
-        print(f"interaction_models/{problem}", file=sys.stderr)
-    if problems:
+    if problems:  # the usual state right after a content edit: say so, and what to run
+        print(f"content OK ({len(lib.locales)} locales), but the interaction models do not match it yet:",
+              file=sys.stderr)
+        for problem in problems:
+            print(f"  interaction_models/{problem.split(';')[0]}", file=sys.stderr)
+        print("The models are generated from the content: run `.venv/bin/python -m skill build-models` "
+              "(or `make models`), then validate again.", file=sys.stderr)
         return 1
     print(f"content and models OK: {len(lib.locales)} locales ({', '.join(lib.locales)})")
     return 0
