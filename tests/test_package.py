@@ -57,7 +57,7 @@ def test_zip_holds_the_handler_and_bytecode_for_python_313(names: list[str]) -> 
 
 def test_zip_leaves_out_dev_tools_and_what_lambda_provides(names: list[str]) -> None:
     tops = {name.split("/", 1)[0] for name in names}
-    for provided in ("boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil", "six.py"):
+    for provided in ("boto3", "botocore", "s3transfer", "jmespath", "urllib3"):
         assert provided not in tops, provided
     for dev in ("flask", "werkzeug", "gunicorn", "pytest", "moto", "cfnlint", "playwright", "tests"):
         assert dev not in tops, dev
@@ -67,6 +67,14 @@ def test_zip_leaves_out_dev_tools_and_what_lambda_provides(names: list[str]) -> 
     assert not [name for name in names if {"tests", "test"} & set(name.split("/")[:-1])]
     assert not [name for name in names if name.endswith((".dist-info/RECORD", "/INSTALLER"))]
     assert not [name for name in names if name.startswith("bin/")]
+
+
+def test_zip_ships_what_the_skill_imports_even_where_the_runtime_has_a_copy(names: list[str]) -> None:
+    """six and python-dateutil come with the runtime only as botocore's dependencies: ship our own."""
+    tops = {name.split("/", 1)[0] for name in names}
+    assert {"six.pyc", "dateutil"} <= tops, sorted(tops)
+    assert [n for n in names if n.startswith("six-") and n.endswith(".dist-info/METADATA")]
+    assert [n for n in names if n.startswith("python_dateutil-") and n.endswith(".dist-info/METADATA")]
 
 
 def test_zip_ships_the_content_bundle_not_the_yaml(names: list[str]) -> None:
@@ -119,7 +127,8 @@ class Context:  # the attributes Lambda's context object carries
 import lambda_handler
 response = lambda_handler.handler(event, Context())
 loaded = sorted({name.split(".")[0] for name in sys.modules})
-print(json.dumps({"response": response, "loaded": loaded}))
+origins = {name: getattr(module, "__file__", None) for name, module in sys.modules.items() if "." not in name}
+print(json.dumps({"response": response, "loaded": loaded, "origins": origins}))
 """
 
 
@@ -166,6 +175,13 @@ def test_unpacked_package_answers_a_launch_request_alone(built: tuple[Path, Path
     assert response["reprompt"]["outputSpeech"]["ssml"].startswith("<speak>")
 
     assert not {"yaml", "flask", "werkzeug"} & set(out["loaded"])  # dev-only or replaced by the bundle
+    # Third-party code a request loads comes from the package, never from the runtime's boto3 tree: the
+    # closure of what is shipped is judged by what really runs, not by what the runtime happens to carry.
+    from_runtime = sorted(name for name, where in out["origins"].items()
+                          if where and where.startswith(f"{runtime}/"))
+    assert from_runtime == [], from_runtime
+    assert {"six", "dateutil"} <= set(out["loaded"])
+    assert not {"requests", "urllib3", "jmespath", "boto3", "botocore"} & set(out["loaded"])
     # Every module came from the shipped bytecode: Python wrote no .pyc of its own into the package.
     assert _snapshot(unpacked) == before
 
