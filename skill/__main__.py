@@ -164,6 +164,13 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
+    except ValueError as exc:  # a store URL that cannot work: one line, not a traceback
+        from skill.persistence import StoreConfigError
+
+        if not isinstance(exc, StoreConfigError):
+            raise
+        print(f"Spine Coach cannot use its store: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -143,3 +143,46 @@ def test_say_and_chat_print_a_content_error_without_a_traceback(tmp_path: Path, 
     assert "Traceback" not in done.stderr
     assert done.stderr.splitlines() == ["Spine Coach content has problems:",
                                         f"  {topics}:6: topics[0].title: missing"]
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "0"], ["say", "hello"]], ids=["serve", "say"])
+def test_a_store_url_that_cannot_work_is_one_clear_line(tmp_path: Path, command: list[str]) -> None:
+    env = {**clean_env(tmp_path), "SPINE_COACH_STORE": "postgres://db/progress", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "skill", *command], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("Spine Coach cannot use its store: SPINE_COACH_STORE='postgres://db/progress': "
+                                   "use memory://, sqlite:///path/to/file.db or dynamodb://table")
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def test_the_contents_list_links_to_real_headings_and_the_picture_exists() -> None:
+    text = README.read_text(encoding="utf-8")
+    anchors = {_slug(h) for h in re.findall(r"^#+ (.+)$", text, re.M)}
+    contents = re.search(r"^\*\*Contents:\*\*(.*?)\n\n", text, re.M | re.S)
+    assert contents, "README.md has no contents list"
+    links = re.findall(r"\]\(#([^)]+)\)", contents.group(1))
+    assert len(links) >= 10
+    assert not [link for link in links if link not in anchors]
+    for wanted in ("Troubleshooting", "Test on your own Echo", "Add a topic"):
+        assert _slug(wanted) in links, wanted
+    pictures = re.findall(r"!\[[^\]]+\]\(([^)]+)\)", text)
+    assert "docs/simulator.png" in pictures
+    assert (ROOT / "docs" / "simulator.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_troubleshooting_quotes_messages_the_code_really_prints() -> None:
+    """Each quoted symptom is (the start of) a message in the code, so a reworded message fails here."""
+    table = section("Troubleshooting")
+    quoted = re.findall(r"^\| `([^`]+)`", table, re.M)
+    assert len(quoted) >= 6
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "skill").rglob("*.py"))
+    sources += (ROOT / "Makefile").read_text(encoding="utf-8")
+    for message in quoted:
+        fixed = re.split(r"\.\.\.|127\.0\.0\.1:5000|SPINE_COACH_STORE=", message)[0].strip()
+        assert fixed and fixed in sources, f"README troubleshooting quotes {message!r}, which the code never prints"
