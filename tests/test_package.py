@@ -2,8 +2,9 @@
 
 The package is built once per module (the download is cached under build/, so only the first run on a
 machine needs PyPI). The decisive test unpacks the zip and runs the handler in a bare Python 3.13 that
-sees only the package plus the libraries the Lambda runtime provides (boto3 and its dependencies), the
-way Lambda runs it: nothing from the dev venv can hide a missing file or dependency.
+sees only the package plus the part of the runtime's boto3 tree the package relies on (RUNTIME_PROVIDED), the
+way Lambda runs it: nothing from the dev venv can hide a missing file or dependency, and a request must load
+no third-party module from that runtime tree at all.
 """
 
 from __future__ import annotations
@@ -95,8 +96,8 @@ def test_build_is_reproducible_and_sam_gets_the_same_files(built: tuple[Path, Pa
 
 
 def _lambda_runtime_libraries(target: Path) -> Path:
-    """A folder with what Lambda's python3.13 runtime puts on sys.path besides the package: boto3 and its
-    dependencies (taken from this venv; the runtime's versions may differ, the set of names does not)."""
+    """A folder with the part of Lambda's python3.13 runtime the package relies on: boto3 and the part of its
+    tree we do not ship (taken from this venv; the runtime's versions may differ, the set of names does not)."""
     target.mkdir()
     for name in sorted(package.RUNTIME_PROVIDED):
         dist = metadata.distribution(name)
