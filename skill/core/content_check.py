@@ -7,6 +7,7 @@ PyYAML or this checker.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,79 @@ SAMPLE_RE = re.compile(r"^(?:[^\W\d_]|[ '.\-]|\{(?:Routine|Stretch)\})+$")
 ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 INTENT_RE = re.compile(r"^[A-Z][A-Za-z]*Intent$")
 MAX_TEXT = 2000  # far below Alexa's 8,000-character speech limit; a longer content line is a mistake
+#: Sample minimums: a statistical NLU (Alexa's, and the simulator's) needs breadth to generalise.
+TOPIC_MIN_SAMPLES = 40
+COMMAND_MIN_SAMPLES = 25
+#: Intents whose samples another part of the project owns and grows; they keep the base minimum here.
+BASE_MINIMUM_INTENTS = frozenset({"PainIntent"})
+#: One template may not explode into more samples than this (a typo in a template should not make 10,000).
+MAX_EXPANSIONS = 400
+
+
+def expand_template(text: str) -> list[str]:
+    """Expand a sample template into its utterances, in order.
+
+    Syntax: ``(a|b|c)`` is one of the choices, ``[words]`` is optional; both nest; ``{Slot}`` is untouched.
+    ``(why does|how come) my back [still] (cracks|pops)`` gives eight samples. Spaces are collapsed, so an
+    empty choice leaves no double space. Raises ValueError naming what is wrong.
+    """
+    pos = 0
+
+    def sequence(closers: str) -> list[str]:
+        nonlocal pos
+        results = [""]
+        while pos < len(text) and text[pos] not in closers:
+            ch = text[pos]
+            if ch in "([":
+                pos += 1
+                options = alternatives(")" if ch == "(" else "]")
+                if ch == "[":
+                    options = ["", *options]
+                results = [r + o for r in results for o in options]
+            elif ch in ")]":
+                raise ValueError(f"unmatched {ch!r} at column {pos + 1}")
+            else:
+                results = [r + ch for r in results]
+                pos += 1
+            if len(results) > MAX_EXPANSIONS:
+                raise ValueError(f"expands to more than {MAX_EXPANSIONS} samples; split it")
+        return results
+
+    def alternatives(closer: str) -> list[str]:
+        nonlocal pos
+        start = pos
+        options: list[str] = []
+        while True:
+            options += sequence("|" + closer)
+            if pos >= len(text):
+                raise ValueError(f"{'(' if closer == ')' else '['} at column {start} is never closed")
+            if text[pos] == closer:
+                pos += 1
+                return options
+            pos += 1  # "|"
+
+    out = sequence("|")
+    if pos < len(text):
+        raise ValueError(f"'|' at column {pos + 1} outside ( )")
+    seen: list[str] = []
+    for sample in (" ".join(r.split()) for r in out):
+        if sample not in seen:
+            seen.append(sample)
+    return seen
+
+
+def sample_key(sample: str) -> str:
+    """What makes two samples the same utterance to Alexa: case, accents, apostrophes, hyphens and periods
+    ignored ("Let's" = "lets", "qué" = "que", "knee-to-chest" = "knee to chest")."""
+    decomposed = unicodedata.normalize("NFD", sample.lower())
+    plain = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    plain = re.sub(r"[.\-]", " ", plain.replace("'", "").replace("’", ""))
+    return " ".join(plain.split())
+
+
+def foreign_letters(sample: str) -> list[str]:
+    """Letters that are not Latin script (a Cyrillic "о" that looks like "o" but no recogniser will ever hear)."""
+    return sorted({ch for ch in sample if ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN")})
 
 
 class Checker:
@@ -105,29 +179,53 @@ class Checker:
 
     def samples(self, parent: Any, path: Path_, key: str, slots: frozenset[str], owner: str,
                 claimed: dict[str, str], minimum: int = MIN_SAMPLES) -> None:
-        """Sample utterances as Alexa accepts them, at least ``minimum``, none shared between intents."""
+        """Sample utterances as Alexa accepts them, at least ``minimum``, none shared between intents.
+
+        Entries may be templates (see ``expand_template``); the list is replaced by its expansion, so the
+        interaction model carries plain samples. Each problem names the line of the entry it comes from.
+        """
         items = self.get(parent, path, key, list)
         if items is None:
             return
-        if len(items) < minimum:
-            self.fail((*path, key), f"has {len(items)} samples; at least {minimum} are needed")
+        expanded: list[str] = []
         for i, sample in enumerate(items):
             where = (*path, key, i)
             if not isinstance(sample, str) or not sample.strip():
                 self.fail(where, "must be non-empty text")
                 continue
-            if not SAMPLE_RE.match(sample):
-                self.fail(where, f"{sample!r}: samples may hold only letters, spaces, apostrophes, periods, "
-                                 "hyphens and {Slot}; write numbers as words")
-            used = {n for n in placeholders(sample)} if "{" in sample else set()
-            if used - slots:
-                self.fail(where, f"{sample!r} uses a slot this intent does not have")
-            norm = " ".join(sample.lower().split())
-            if claimed.get(norm, owner) != owner:
-                self.fail(where, f"{sample!r} is also a sample of {claimed[norm]}")
-            elif norm in claimed:
-                self.fail(where, f"{sample!r} appears twice")
-            claimed[norm] = owner
+            try:
+                texts = expand_template(sample) if any(c in sample for c in "()[]|") else [" ".join(sample.split())]
+            except ValueError as exc:
+                self.fail(where, f"{sample!r}: bad template: {exc}")
+                continue
+            for text in texts:
+                self.one_sample(text, where, slots, owner, claimed)
+            expanded += texts
+        if len(expanded) < minimum:
+            self.fail((*path, key), f"has {len(expanded)} samples; at least {minimum} are needed")
+        parent[key] = expanded
+
+    def one_sample(self, sample: str, where: Path_, slots: frozenset[str], owner: str,
+                   claimed: dict[str, str]) -> None:
+        if not sample:
+            self.fail(where, "expands to an empty sample")
+            return
+        if not SAMPLE_RE.match(sample):
+            self.fail(where, f"{sample!r}: samples may hold only letters, spaces, apostrophes, periods, "
+                             "hyphens and {Slot}; write numbers as words")
+        foreign = foreign_letters(sample)
+        if foreign:
+            names = ", ".join(f"{ch!r} ({unicodedata.name(ch, '?')})" for ch in foreign)
+            self.fail(where, f"{sample!r} mixes scripts: {names}; retype it in Latin letters")
+        used = {n for n in placeholders(sample)} if "{" in sample else set()
+        if used - slots:
+            self.fail(where, f"{sample!r} uses a slot this intent does not have")
+        norm = sample_key(sample)
+        if claimed.get(norm, owner) != owner:
+            self.fail(where, f"{sample!r} is also a sample of {claimed[norm]}")
+        elif norm in claimed:
+            self.fail(where, f"{sample!r} appears twice (after ignoring case, accents and punctuation)")
+        claimed[norm] = owner
 
 
 def _check_phrases(c: Checker, data: Any) -> None:
@@ -176,7 +274,7 @@ def _check_topics(c: Checker, data: Any, claimed: dict[str, str]) -> tuple[list[
             if ("topic" in offer) == ("routine" in offer):
                 c.fail((*path, "offer"), "needs exactly one of 'topic' or 'routine' (what a yes leads to)")
             offers.append((offer, (*path, "offer")))
-        c.samples(item, path, "samples", frozenset(), intent or "?", claimed)
+        c.samples(item, path, "samples", frozenset(), intent or "?", claimed, TOPIC_MIN_SAMPLES)
 
     if not isinstance(data, dict):
         c.fail((), "must be a mapping with 'topics'")
@@ -197,6 +295,8 @@ def _check_routines(c: Checker, data: Any) -> tuple[set[str], set[str]]:
             if isinstance(value, str):
                 if not SAMPLE_RE.match(value) or "{" in value:
                     c.fail(where, f"{value!r}: names may hold only letters, spaces, apostrophes and hyphens")
+                elif foreign_letters(value):
+                    c.fail(where, f"{value!r} mixes scripts: {', '.join(foreign_letters(value))}")
                 norm = " ".join(value.lower().split())
                 if norm in names:
                     c.fail(where, f"{value!r} already names something at line {c.doc.line(names[norm])}")
@@ -270,7 +370,9 @@ def _check_intents(c: Checker, data: Any, claimed: dict[str, str]) -> None:
         if name not in CUSTOM_INTENTS and not name.startswith("AMAZON."):
             c.fail(("intents", name), "is not an intent the skill handles")
             continue
-        minimum = MIN_SAMPLES if name in CUSTOM_INTENTS else 0
+        minimum = 0
+        if name in CUSTOM_INTENTS:
+            minimum = MIN_SAMPLES if name in BASE_MINIMUM_INTENTS else COMMAND_MIN_SAMPLES
         c.samples(intents, ("intents",), name, CUSTOM_INTENTS.get(name, frozenset()), name, claimed, minimum)
 
 
