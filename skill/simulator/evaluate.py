@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from skill.simulator.nlu import FALLBACK, LAUNCH, Understander, language_model
+from skill.simulator.nlu import FALLBACK, LAUNCH, Understander, fold, language_model, normalise
 
 ROOT = Path(__file__).resolve().parents[2]
 HELDOUT_DIR = ROOT / "tests" / "heldout"
@@ -198,6 +198,45 @@ def render(report: Report, *, misses: bool = False) -> str:
     return "\n".join(lines)
 
 
+def sample_utterances(understander: Understander) -> set[str]:
+    """Every sample of a model, each slot filled with every listed value and synonym, in matching form."""
+    lm = language_model(understander.model)
+    values = {t["name"]: [n for v in t.get("values", []) for n in (v["name"]["value"], *v["name"].get("synonyms", []))]
+              for t in lm.get("types", [])}
+    out: set[str] = set()
+    for intent in lm.get("intents", []):
+        types = {s["name"]: s["type"] for s in intent.get("slots", []) or []}
+        for sample in intent.get("samples", []) or []:
+            texts = [sample]
+            for slot, type_name in types.items():
+                texts = [t.replace(f"{{{slot}}}", v) for t in texts for v in values.get(type_name, ["x"])]
+            out.update(fold(normalise(t, understander.lang)) for t in texts)
+    return out
+
+
+def import_corpus(source: Path, folder: Path = HELDOUT_DIR) -> tuple[Path, int, int]:
+    """Copy a held-out file into tests/heldout/, moving utterances that are also samples to ``also_samples``.
+
+    Why: a held-out utterance that is a sample measures nothing about generalisation; it is kept (visibly, under
+    its own key, never scored) so the corpus writer's work is not lost. Returns (target, kept, moved).
+    """
+    with source.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    lang = str(data.get("language") or source.stem.split("_")[-1])
+    samples = sample_utterances(understander_for(lang))
+    kept, moved = [], list(data.get("also_samples") or [])
+    for item in data.get("utterances") or []:
+        (moved if fold(normalise(str(item["text"]), lang)) in samples else kept).append(item)
+    ood = [t for t in data.get("out_of_domain") or [] if fold(normalise(str(t), lang)) not in samples]
+    out = {"language": lang, "utterances": kept, "out_of_domain": ood, "also_samples": moved}
+    header = (f"# Held-out corpus ({source.name}), written by someone who never read the samples. Imported with\n"
+              f"# python -m skill evaluate --import {source.name}: utterances that are also samples sit under\n"
+              "# also_samples (kept, never scored). Never copy from this file into the samples.\n")
+    target = folder / source.name
+    target.write_text(header + yaml.safe_dump(out, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
+    return target, len(kept), len(moved)
+
+
 def understander_for(lang: str, models_dir: Path = MODELS_DIR) -> Understander:
     return Understander.for_locale(LOCALE_OF.get(lang, lang), models_dir)
 
@@ -214,9 +253,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="score tests/heldout/sealed/ instead, printing only aggregate figures")
     parser.add_argument("--misses", action="store_true", help="list every miss (not with --sealed)")
     parser.add_argument("--json", action="store_true", help="print the aggregate figures as JSON")
+    parser.add_argument("--import", dest="imports", nargs="+", type=Path, metavar="FILE",
+                        help="copy held-out files into tests/heldout/, setting aside utterances that are samples")
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "imports", None):
+        for source in args.imports:
+            target, kept, moved = import_corpus(source)
+            print(f"{target.relative_to(ROOT)}: {kept} utterances, {moved} set aside as samples")
+        return 0
     folder = HELDOUT_DIR / "sealed" if args.sealed else HELDOUT_DIR
     langs = _langs(args.locale, folder)
     if not langs:

@@ -29,9 +29,11 @@ import yaml
 OOD_FILE = Path(__file__).with_name("out_of_domain.yaml")
 CACHE_DIR = Path(__file__).resolve().parents[2] / "build" / "nlu"
 #: Bump when the features, the classifier or the training data recipe change: it keys the disk cache.
-RECIPE = "tfidf-word12-charwb25-linearsvc-sigmoid3-v1"
-#: Share of the samples held back, per intent, to choose the fallback threshold.
-DEV_SHARE = 0.2
+RECIPE = "tfidf-word12-charwb25-linearsvc-sigmoid3-familyfolds-v3"
+#: The fallback threshold is chosen on out-of-fold predictions of this many folds of the samples.
+FOLDS = 4
+#: Word overlap (Jaccard) from which two samples count as twins and stay in the same fold.
+FAMILY_OVERLAP = 0.7
 #: Candidate thresholds; the chosen one maximises the mean of in-domain accuracy and fallback recall on the
 #: development split (ties go to the lower threshold: a device answers rather than shrugs).
 THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(2, 17))
@@ -72,21 +74,49 @@ def _make_pipeline() -> Any:
     return make_pipeline(features, CalibratedClassifierCV(LinearSVC(C=1.0, class_weight="balanced"), cv=3))
 
 
-def _split(texts: list[str], labels: list[str], seed: int = 7) -> tuple[list[int], list[int]]:
-    """Stratified train/dev indexes: DEV_SHARE of each intent with at least five examples goes to dev."""
+def _families(texts: list[str], threshold: float = FAMILY_OVERLAP) -> list[int]:
+    """Family id per text: near-twins (template siblings such as "why is it bad to crack my back" / "why is it
+    bad to pop my back") are one family, so a development fold cannot hold a sample whose twin is in training
+    and flatter the model."""
+    parent = list(range(len(texts)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    words = [set(t.split()) for t in texts]
+    for i in range(len(texts)):
+        for j in range(i):
+            union = len(words[i] | words[j])
+            if union and len(words[i] & words[j]) / union >= threshold:
+                parent[root(i)] = root(j)
+    return [root(i) for i in range(len(texts))]
+
+
+def _folds(texts: list[str], labels: list[str], k: int, seed: int = 7) -> list[int]:
+    """A fold number per example for k-fold cross-validation: whole families (see _families) share a fold,
+    spread round-robin per intent so every fold sees every intent."""
+    fold_of = [0] * len(texts)
     by_label: dict[str, list[int]] = {}
     for i, label in enumerate(labels):
         by_label.setdefault(label, []).append(i)
     rng = random.Random(seed)
-    train: list[int] = []
-    dev: list[int] = []
     for label in sorted(by_label):
-        idx = by_label[label][:]
-        rng.shuffle(idx)
-        n_dev = int(len(idx) * DEV_SHARE) if len(idx) >= 5 else 0
-        dev += idx[:n_dev]
-        train += idx[n_dev:]
-    return sorted(train), sorted(dev)
+        idx = by_label[label]
+        families: dict[int, list[int]] = {}
+        for i, family in zip(idx, _families([texts[i] for i in idx]), strict=True):
+            families.setdefault(family, []).append(i)
+        groups = sorted(families.values(), key=len, reverse=True)
+        rng.shuffle(groups)
+        sizes = [0] * k
+        for group in groups:
+            target = min(range(k), key=lambda f: sizes[f])
+            sizes[target] += len(group)
+            for i in group:
+                fold_of[i] = target
+    return fold_of
 
 
 def _padded(texts: list[str], labels: list[str], minimum: int = 3) -> tuple[list[str], list[str]]:
@@ -165,12 +195,21 @@ class IntentModel:
     def _train(cls, texts: list[str], labels: list[str]) -> IntentModel:
         has_fallback = FALLBACK in labels
         threshold, score = DEFAULT_THRESHOLD, None
-        train, dev = _split(texts, labels)
-        if has_fallback and dev and len({labels[i] for i in train}) >= 2:
-            probe = _make_pipeline().fit(*_padded([texts[i] for i in train], [labels[i] for i in train]))
-            probabilities = probe.predict_proba([texts[i] for i in dev])
-            threshold, score = choose_threshold(probabilities, [str(c) for c in probe.classes_],
-                                                [labels[i] for i in dev])
+        if has_fallback and len(set(labels)) >= 2 and len(texts) >= 4 * FOLDS:
+            import numpy as np
+
+            folds = _folds(texts, labels, FOLDS)
+            classes = sorted(set(labels))
+            probabilities = np.zeros((len(texts), len(classes)))
+            for k in range(FOLDS):
+                train = [i for i in range(len(texts)) if folds[i] != k]
+                dev = [i for i in range(len(texts)) if folds[i] == k]
+                if not dev:
+                    continue
+                probe = _make_pipeline().fit(*_padded([texts[i] for i in train], [labels[i] for i in train]))
+                columns = [classes.index(str(c)) for c in probe.classes_]
+                probabilities[np.ix_(dev, columns)] = probe.predict_proba([texts[i] for i in dev])
+            threshold, score = choose_threshold(probabilities, classes, labels)
         pipeline = _make_pipeline().fit(*_padded(texts, labels))
         return cls(pipeline, threshold, score, has_fallback)
 
