@@ -125,6 +125,8 @@ LAZY = {
     "bench": ("skill.devtools.bench", "add_arguments", "run", "cold-start and warm latency benchmark"),
     "load": ("skill.devtools.load", "add_arguments", "run", "load test: gunicorn + SQLite, many users"),
     "dialogs": ("skill.simulator.dialogs", "add_arguments", "run", "run the dialog scripts"),
+    "evaluate": ("skill.simulator.evaluate", "add_arguments", "run",
+                 "score the offline understander on the held-out utterances"),
 }
 
 

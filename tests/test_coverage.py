@@ -82,10 +82,14 @@ def test_report_lists_intents_and_fails_on_collisions(tmp_path):
     _intents(broken).append({"name": "MorningIntent", "samples": ["start the morning routine"]})
     (tmp_path / "en-US.json").write_text(json.dumps(clean), encoding="utf-8")
     (tmp_path / "es-ES.json").write_text(json.dumps(es_model()), encoding="utf-8")
-    text, ok = report(tmp_path, ["en-US", "es-ES"])
+    text, ok = report(tmp_path, ["en-US", "es-ES"], verbose=True)
     assert ok
     assert "WhyCrackIntent" in text and "es-ES" in text
     assert "OK" in text.splitlines()[-1]
+    quiet, ok = report(tmp_path, ["en-US", "es-ES"])
+    assert ok
+    assert quiet.splitlines() == [quiet.splitlines()[-1]]  # a clean run is one line
+    assert quiet.startswith("OK: no collisions (2 locales")
 
     (tmp_path / "en-GB.json").write_text(json.dumps(broken), encoding="utf-8")
     text, ok = report(tmp_path, ["en-US", "en-GB"])
@@ -93,6 +97,8 @@ def test_report_lists_intents_and_fails_on_collisions(tmp_path):
     assert "start the morning routine" in text
     assert "MorningIntent" in text
     assert "FAIL" in text.splitlines()[-1]
+    assert "en-US" not in text  # only the locale with a problem is listed
+    assert "WhyCrackIntent" not in text
 
 
 def test_report_fails_on_a_missing_locale(tmp_path):

@@ -19,7 +19,7 @@ lambda_handler.handler(LAUNCH, None)
 print(json.dumps(sorted(sys.modules)))
 """
 DEV_ONLY = ("flask", "werkzeug", "boto3", "botocore", "moto", "skill.web", "skill.simulator", "gunicorn",
-            "cryptography", "hypothesis")
+            "cryptography", "hypothesis", "sklearn", "numpy", "scipy")
 
 
 def loaded(store: str) -> set[str]:

@@ -363,6 +363,18 @@ def pain(c: LocaleContent, state: State) -> Reply:
     return red_flag_outside(c, state)
 
 
+def feeling_fine(c: LocaleContent, state: State) -> Reply:
+    """ "That feels good", "nothing hurts": mid-routine, glad, a reminder to speak up if that changes, and go on;
+    outside one, glad, and what next."""
+    running = live(c, state)
+    if running is None:
+        return Reply.ask(Speech(c.phrase("feeling_fine")), c.phrase("what_next"),
+                         c.phrase("red_flag_reprompt" if state.red_flag else "what_next_reprompt"))
+    progress, plan = running
+    return Reply.ask(Speech(c.phrase("feeling_fine_routine")), c.phrase("feeling_fine_question"),
+                     _reprompt(c, progress, plan), offer={"kind": "next"})
+
+
 def routine_help(c: LocaleContent, state: State) -> Reply | None:
     """Help inside a routine names the routine, the stretch and the commands; None outside one."""
     running = live(c, state)

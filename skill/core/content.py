@@ -55,6 +55,7 @@ PHRASES: dict[str, frozenset[str]] = {
         "status_single": "stretch step steps left minutes", "leaving_out": "stretch", "already_done": "stretch",
         "stretch_done": "stretch", "pain_outside": "", "pain_outside_question": "", "red_flag_reprompt": "",
         "no_stretching_after_red_flag": "", "help_red_flag": "", "fallback_red_flag": "",
+        "feeling_fine": "", "feeling_fine_routine": "", "feeling_fine_question": "",
         "place_not_saved": "", "stop_not_saved": "", "routine_done_uncounted": "routine", "progress_not_saved": "",
     }.items()
 }
@@ -62,8 +63,9 @@ PHRASES: dict[str, frozenset[str]] = {
 CUSTOM_INTENTS: dict[str, frozenset[str]] = {
     "TellMeMoreIntent": frozenset(), "StartRoutineIntent": frozenset({"Routine"}),
     "StretchIntent": frozenset({"Stretch"}), "HowManyLeftIntent": frozenset(),
-    "SkipIntent": frozenset({"Stretch"}), "PainIntent": frozenset(),
+    "SkipIntent": frozenset({"Stretch"}), "PainIntent": frozenset(), "FeelingFineIntent": frozenset(),
 }
+DENIAL_INTENT = "FeelingFineIntent"  # may name a symptom only to deny it (red_flags.yaml: negations)
 
 
 class ContentError(Exception):

@@ -6,14 +6,15 @@ PyYAML or this checker.
 
 from __future__ import annotations
 
-import itertools
 import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from skill.core.content import (
     CUSTOM_INTENTS,
+    DENIAL_INTENT,
     FILES,
     MAX_SPEECH_WORDS,
     MIN_SAMPLES,
@@ -32,14 +33,90 @@ MAX_TEXT = 2000  # far below Alexa's 8,000-character speech limit; a longer cont
 ARTICLE_FILE = "article.yaml"
 MIN_RED_FLAGS = 150  # "well over a hundred" ways of saying it, per language
 PATTERN_SLOT = re.compile(r"\{([a-z_]+)\}")
+#: Sample minimums: a statistical NLU (Alexa's, and the simulator's) needs breadth to generalise.
+TOPIC_MIN_SAMPLES = 40
+COMMAND_MIN_SAMPLES = 25
+#: Intents whose samples another part of the project owns and grows; they keep the base minimum here.
+BASE_MINIMUM_INTENTS = frozenset({"PainIntent"})
+#: One template may not explode into more samples than this (a typo in a template should not make 10,000).
+MAX_EXPANSIONS = 400
+
+
+def expand_template(text: str) -> list[str]:
+    """Expand a sample template into its utterances, in order.
+
+    Syntax: ``(a|b|c)`` is one of the choices, ``[words]`` is optional; both nest; ``{Slot}`` is untouched.
+    ``(why does|how come) my back [still] (cracks|pops)`` gives eight samples. Spaces are collapsed, so an
+    empty choice leaves no double space. Raises ValueError naming what is wrong.
+    """
+    pos = 0
+
+    def sequence(closers: str) -> list[str]:
+        nonlocal pos
+        results = [""]
+        while pos < len(text) and text[pos] not in closers:
+            ch = text[pos]
+            if ch in "([":
+                pos += 1
+                options = alternatives(")" if ch == "(" else "]")
+                if ch == "[":
+                    options = ["", *options]
+                results = [r + o for r in results for o in options]
+            elif ch in ")]":
+                raise ValueError(f"unmatched {ch!r} at column {pos + 1}")
+            else:
+                results = [r + ch for r in results]
+                pos += 1
+            if len(results) > MAX_EXPANSIONS:
+                raise ValueError(f"expands to more than {MAX_EXPANSIONS} samples; split it")
+        return results
+
+    def alternatives(closer: str) -> list[str]:
+        nonlocal pos
+        start = pos
+        options: list[str] = []
+        while True:
+            options += sequence("|" + closer)
+            if pos >= len(text):
+                raise ValueError(f"{'(' if closer == ')' else '['} at column {start} is never closed")
+            if text[pos] == closer:
+                pos += 1
+                return options
+            pos += 1  # "|"
+
+    out = sequence("|")
+    if pos < len(text):
+        raise ValueError(f"'|' at column {pos + 1} outside ( )")
+    seen: list[str] = []
+    for sample in (" ".join(r.split()) for r in out):
+        if sample not in seen:
+            seen.append(sample)
+    return seen
+
+
+def sample_key(sample: str) -> str:
+    """What makes two samples the same utterance to Alexa: case, accents, apostrophes, hyphens and periods
+    ignored ("Let's" = "lets", "qué" = "que", "knee-to-chest" = "knee to chest")."""
+    decomposed = unicodedata.normalize("NFD", sample.lower())
+    plain = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    plain = re.sub(r"[.\-]", " ", plain.replace("'", "").replace("’", ""))
+    return " ".join(plain.split())
+
+
+def foreign_letters(sample: str) -> list[str]:
+    """Letters that are not Latin script (a Cyrillic "о" that looks like "o" but no recogniser will ever hear)."""
+    return sorted({ch for ch in sample if ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN")})
 
 
 class Checker:
     """Collects problems for one file so that one run reports them all, not just the first."""
 
-    def __init__(self, doc: LocatedDoc, problems: list[str]) -> None:
+    def __init__(self, doc: LocatedDoc, problems: list[str], exclusive: frozenset[str] = frozenset(),
+                 negations: frozenset[str] = frozenset()) -> None:
         self.doc = doc
         self.problems = problems
+        self.exclusive = exclusive  # words only red flags may use (red_flags.yaml), as sample_key spells them
+        self.negations = negations  # ... except in "I'm fine" samples that deny the symptom
 
     def fail(self, path: Path_, message: str) -> None:
         self.problems.append(self.doc.problem(path, message))
@@ -110,29 +187,58 @@ class Checker:
 
     def samples(self, parent: Any, path: Path_, key: str, slots: frozenset[str], owner: str,
                 claimed: dict[str, str], minimum: int = MIN_SAMPLES) -> None:
-        """Sample utterances as Alexa accepts them, at least ``minimum``, none shared between intents."""
+        """Sample utterances as Alexa accepts them, at least ``minimum``, none shared between intents.
+
+        Entries may be templates (see ``expand_template``); the list is replaced by its expansion, so the
+        interaction model carries plain samples. Each problem names the line of the entry it comes from.
+        """
         items = self.get(parent, path, key, list)
         if items is None:
             return
-        if len(items) < minimum:
-            self.fail((*path, key), f"has {len(items)} samples; at least {minimum} are needed")
+        expanded: list[str] = []
         for i, sample in enumerate(items):
             where = (*path, key, i)
             if not isinstance(sample, str) or not sample.strip():
                 self.fail(where, "must be non-empty text")
                 continue
-            if not SAMPLE_RE.match(sample):
-                self.fail(where, f"{sample!r}: samples may hold only letters, spaces, apostrophes, periods, "
-                                 "hyphens and {Slot}; write numbers as words")
-            used = {n for n in placeholders(sample)} if "{" in sample else set()
-            if used - slots:
-                self.fail(where, f"{sample!r} uses a slot this intent does not have")
-            norm = " ".join(sample.lower().split())
-            if claimed.get(norm, owner) != owner:
-                self.fail(where, f"{sample!r} is also a sample of {claimed[norm]}")
-            elif norm in claimed:
-                self.fail(where, f"{sample!r} appears twice")
-            claimed[norm] = owner
+            try:
+                texts = expand_template(sample) if any(c in sample for c in "()[]|") else [" ".join(sample.split())]
+            except ValueError as exc:
+                self.fail(where, f"{sample!r}: bad template: {exc}")
+                continue
+            for text in texts:
+                self.one_sample(text, where, slots, owner, claimed)
+            expanded += texts
+        if len(expanded) < minimum:
+            self.fail((*path, key), f"has {len(expanded)} samples; at least {minimum} are needed")
+        parent[key] = expanded
+
+    def one_sample(self, sample: str, where: Path_, slots: frozenset[str], owner: str,
+                   claimed: dict[str, str]) -> None:
+        if not sample:
+            self.fail(where, "expands to an empty sample")
+            return
+        if not SAMPLE_RE.match(sample):
+            self.fail(where, f"{sample!r}: samples may hold only letters, spaces, apostrophes, periods, "
+                             "hyphens and {Slot}; write numbers as words")
+        foreign = foreign_letters(sample)
+        if foreign:
+            names = ", ".join(f"{ch!r} ({unicodedata.name(ch, '?')})" for ch in foreign)
+            self.fail(where, f"{sample!r} mixes scripts: {names}; retype it in Latin letters")
+        used = {n for n in placeholders(sample)} if "{" in sample else set()
+        if used - slots:
+            self.fail(where, f"{sample!r} uses a slot this intent does not have")
+        norm = sample_key(sample)
+        words = set(norm.split())
+        denied = owner == DENIAL_INTENT and words & self.negations
+        if owner != RED_FLAG_INTENT and not denied and (symptoms := sorted(self.exclusive & words)):
+            self.fail(where, f"{sample!r} uses {', '.join(symptoms)}, which only red flags may use (red_flags.yaml: "
+                             f"exclusive): {owner} must not answer a person in pain")
+        if claimed.get(norm, owner) != owner:
+            self.fail(where, f"{sample!r} is also a sample of {claimed[norm]}")
+        elif norm in claimed:
+            self.fail(where, f"{sample!r} appears twice (after ignoring case, accents and punctuation)")
+        claimed[norm] = owner
 
 
 def _check_phrases(c: Checker, data: Any) -> None:
@@ -210,7 +316,7 @@ def _check_topics(c: Checker, data: Any, claimed: dict[str, str],
                 c.fail((*path, key, "more"), "'more: true' leads a yes to this topic's 'more', which must exist")
             offers.append((offer, (*path, key)))
         _check_sources(c, item, path, article)
-        c.samples(item, path, "samples", frozenset(), intent or "?", claimed)
+        c.samples(item, path, "samples", frozenset(), intent or "?", claimed, TOPIC_MIN_SAMPLES)
 
     if not isinstance(data, dict):
         c.fail((), "must be a mapping with 'topics'")
@@ -231,6 +337,8 @@ def _check_routines(c: Checker, data: Any) -> tuple[set[str], set[str]]:
             if isinstance(value, str):
                 if not SAMPLE_RE.match(value) or "{" in value:
                     c.fail(where, f"{value!r}: names may hold only letters, spaces, apostrophes and hyphens")
+                elif foreign_letters(value):
+                    c.fail(where, f"{value!r} mixes scripts: {', '.join(foreign_letters(value))}")
                 norm = " ".join(value.lower().split())
                 if norm in names:
                     c.fail(where, f"{value!r} already names something at line {c.doc.line(names[norm])}")
@@ -307,80 +415,49 @@ def _check_intents(c: Checker, data: Any, claimed: dict[str, str]) -> None:
         if name not in CUSTOM_INTENTS and not name.startswith("AMAZON."):
             c.fail(("intents", name), "is not an intent the skill handles")
             continue
-        minimum = MIN_SAMPLES if name in CUSTOM_INTENTS else 0
+        minimum = 0
+        if name in CUSTOM_INTENTS:
+            minimum = MIN_SAMPLES if name in BASE_MINIMUM_INTENTS else COMMAND_MIN_SAMPLES
         c.samples(intents, ("intents",), name, CUSTOM_INTENTS.get(name, frozenset()), name, claimed, minimum)
 
 
-def expand(pattern: str, words: dict[str, list[str]]) -> list[str]:
-    """Every sentence a pattern stands for: each {list} replaced by each of its words, in order."""
-    names = PATTERN_SLOT.findall(pattern)
-    pieces = PATTERN_SLOT.split(pattern)[::2]  # the text around the {lists}
-    out = []
-    for combination in itertools.product(*(words[name] for name in names)):
-        text = pieces[0] + "".join(word + piece for word, piece in zip(combination, pieces[1:], strict=True))
-        out.append(" ".join(text.split()))
-    return out
+def _words_of(c: Checker, data: Any, key: str) -> frozenset[str]:
+    """A list of single words in red_flags.yaml, as ``sample_key`` spells them."""
+    found: set[str] = set()
+    for i, word in enumerate(c.get(data, (), key, list) or [] if isinstance(data, dict) else []):
+        if not isinstance(word, str) or len(word.split()) != 1:
+            c.fail((key, i), "must be one word")
+        else:
+            found.add(sample_key(word))
+    return frozenset(found)
 
 
-def _check_red_flags(c: Checker, data: Any, claimed: dict[str, str]) -> tuple[list[str], set[str]]:
-    """PainIntent's samples from red_flags.yaml, expanded and checked like any sample; and its exclusive words."""
+def _check_red_flags(c: Checker, data: Any, claimed: dict[str, str]) -> list[str]:
+    """PainIntent's samples from red_flags.yaml: each pattern's {lists} become template choices, expanded and
+    checked like every other sample (the same template syntax works inside a pattern too)."""
     if not isinstance(data, dict):
         c.fail((), "must be a mapping with 'exclusive', 'words' and 'patterns'")
-        return [], set()
-    c.unknown_keys(data, (), {"exclusive", "words", "patterns"})
-    exclusive: set[str] = set()
-    for i, word in enumerate(c.get(data, (), "exclusive", list) or []):
-        if not isinstance(word, str) or len(word.split()) != 1:
-            c.fail(("exclusive", i), "must be one word")
-        else:
-            exclusive.add(word.lower())
-    words: dict[str, list[str]] = {}
+        return []
+    c.unknown_keys(data, (), {"exclusive", "negations", "words", "patterns"})
+    words: dict[str, str] = {}
     for name, values in (c.get(data, (), "words", dict) or {}).items():
-        if not isinstance(values, list) or not values or not all(isinstance(v, str) and v.strip() for v in values):
-            c.fail(("words", name), "must be a list of words or phrases")
+        if not isinstance(values, list) or not values or not all(
+                isinstance(v, str) and v.strip() and not any(ch in v for ch in "()[]|{}") for v in values):
+            c.fail(("words", name), "must be a list of plain words or phrases")
         else:
-            words[str(name)] = values
-    samples: list[str] = []
-    for i, pattern in enumerate(c.get(data, (), "patterns", list) or []):
-        where = ("patterns", i)
-        if not isinstance(pattern, str) or not pattern.strip():
-            c.fail(where, "must be non-empty text")
-            continue
-        unknown = sorted(set(PATTERN_SLOT.findall(pattern)) - set(words))
+            words[str(name)] = f"({'|'.join(values)})"
+    patterns = c.get(data, (), "patterns", list) or []
+    broken = False
+    for i, pattern in enumerate(patterns):
+        unknown = sorted(set(PATTERN_SLOT.findall(pattern)) - set(words)) if isinstance(pattern, str) else []
         if unknown:
-            c.fail(where, f"{pattern!r} names {{{', '.join(unknown)}}}, which is not a list under 'words'")
-            continue
-        for sample in expand(pattern, words):
-            if not SAMPLE_RE.match(sample) or "{" in sample:
-                c.fail(where, f"{sample!r}: samples may hold only letters, spaces, apostrophes, periods and "
-                              "hyphens; write numbers as words")
-            norm = " ".join(sample.lower().split())
-            if claimed.get(norm, RED_FLAG_INTENT) != RED_FLAG_INTENT:
-                c.fail(where, f"{sample!r} is also a sample of {claimed[norm]}")
-            elif norm in claimed:
-                c.fail(where, f"{sample!r} appears twice")
-            else:
-                samples.append(sample)
-            claimed[norm] = RED_FLAG_INTENT
-    if len(samples) < MIN_RED_FLAGS:
-        c.fail(("patterns",), f"gives {len(samples)} samples; at least {MIN_RED_FLAGS} are needed")
-    return samples, exclusive
-
-
-def _check_exclusive(topics: Checker, intents: Checker, exclusive: set[str]) -> None:
-    """Symptom words belong to PainIntent alone: a topic sample that says "hurts" would teach Alexa's model to
-    answer a person in pain with a topic."""
-    def check(c: Checker, path: Path_, sample: Any, owner: str) -> None:
-        if isinstance(sample, str) and (found := sorted(exclusive & set(sample.lower().split()))):
-            c.fail(path, f"{sample!r} uses {', '.join(found)}, which only red flags may use "
-                         f"(red_flags.yaml: exclusive); {owner} must not catch a person in pain")
-
-    for i, item in enumerate((topics.doc.data or {}).get("topics") or []):
-        for j, sample in enumerate((item or {}).get("samples") or [] if isinstance(item, dict) else []):
-            check(topics, ("topics", i, "samples", j), sample, str(item.get("intent")))
-    for name, samples in ((intents.doc.data or {}).get("intents") or {}).items():
-        for j, sample in enumerate(samples or [] if isinstance(samples, list) else []):
-            check(intents, ("intents", name, j), sample, str(name))
+            c.fail(("patterns", i), f"{pattern!r} names {{{', '.join(unknown)}}}, which is not a list under 'words'")
+            broken = True
+    if broken:
+        return []
+    holder = {"patterns": [PATTERN_SLOT.sub(lambda m: words[m[1]], p) if isinstance(p, str) else p for p in patterns]}
+    c.samples(holder, (), "patterns", frozenset(), RED_FLAG_INTENT, claimed, MIN_RED_FLAGS)
+    return holder["patterns"]
 
 
 def _display(path: Path) -> str:
@@ -406,13 +483,14 @@ def check_language(folder: Path, article: str | None = None) -> tuple[dict[str, 
         return {}, problems, docs
     claimed: dict[str, str] = {}
     _check_phrases(Checker(docs["phrases"], problems), docs["phrases"].data)
-    topic_checker = Checker(docs["topics"], problems)
+    flag_checker = Checker(docs["red_flags"], problems)
+    exclusive = _words_of(flag_checker, docs["red_flags"].data, "exclusive")
+    negations = _words_of(flag_checker, docs["red_flags"].data, "negations")
+    topic_checker = Checker(docs["topics"], problems, exclusive, negations)
     _, offers = _check_topics(topic_checker, docs["topics"].data, claimed, article)
     _, routine_ids = _check_routines(Checker(docs["routines"], problems), docs["routines"].data)
-    intent_checker = Checker(docs["intents"], problems)
-    _check_intents(intent_checker, docs["intents"].data, claimed)
-    red_flags, exclusive = _check_red_flags(Checker(docs["red_flags"], problems), docs["red_flags"].data, claimed)
-    _check_exclusive(topic_checker, intent_checker, exclusive)
+    _check_intents(Checker(docs["intents"], problems, exclusive, negations), docs["intents"].data, claimed)
+    red_flags = _check_red_flags(flag_checker, docs["red_flags"].data, claimed)
     topic_ids = {t.get("id") for t in (docs["topics"].data or {}).get("topics") or [] if isinstance(t, dict)}
     for offer, path in offers:
         if "topic" in offer and offer["topic"] not in topic_ids:

@@ -77,4 +77,13 @@ class PainHandler(SpineHandler):
         return coaching.pain(turn.content, turn.state)
 
 
-HANDLERS = (PainHandler(), StartRoutineHandler(), StretchHandler(), NavigationHandler())
+class FeelingFineHandler(SpineHandler):
+    """ "That feels good", "nothing hurts": never mistaken for a red flag, never a reason to stop."""
+
+    intents = ("FeelingFineIntent",)
+
+    def answer(self, turn: Turn) -> Reply:
+        return coaching.feeling_fine(turn.content, turn.state)
+
+
+HANDLERS = (PainHandler(), FeelingFineHandler(), StartRoutineHandler(), StretchHandler(), NavigationHandler())

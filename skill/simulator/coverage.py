@@ -129,9 +129,13 @@ def _describe(collision: Collision) -> str:
 
 
 def report(
-    models_dir: str | Path, locales: Iterable[str], *, fail_on_shadowed_builtins: bool = True
+    models_dir: str | Path, locales: Iterable[str], *, fail_on_shadowed_builtins: bool = True,
+    verbose: bool = False,
 ) -> tuple[str, bool]:
     """Human-readable coverage report for the given locales, and whether everything is clean.
+
+    By default only problems are listed (a locale with none prints nothing) and one summary line closes the
+    report; verbose=True adds every intent's sample count.
 
     A built-in phrasing taken by a custom sample ("skip" in a custom SkipIntent while AMAZON.NextIntent is
     declared) fails by default, because which intent Alexa picks is then unpredictable; pass
@@ -142,6 +146,8 @@ def report(
     ok = True
     total = 0
     missing = 0
+    n_total = 0
+    checked = 0
     for locale in locales:
         path = models_dir / f"{locale}.json"
         if not path.is_file():
@@ -152,6 +158,7 @@ def report(
         with path.open(encoding="utf-8") as handle:
             model = json.load(handle)
         found = collisions(model, locale)
+        checked += 1
         failing = [c for c in found if fail_on_shadowed_builtins or c.kind != "builtin-shadowed"]
         total += len(failing)
         ok = ok and not failing
@@ -161,6 +168,9 @@ def report(
             by_intent.setdefault(collision.intent, []).append(collision)
         n_samples = sum(len(i.get("samples", []) or []) for i in lm.get("intents", []))
         warnings = len(found) - len(failing)
+        n_total += n_samples
+        if not verbose and not found:
+            continue
         lines.append(f"{locale} ({path}): {len(lm.get('intents', []))} intents, {n_samples} samples, "
                      f"{len(failing)} collision(s)" + (f", {warnings} warning(s)" if warnings else ""))
         phrases = builtin_phrases(locale.split("-", maxsplit=1)[0])
@@ -173,9 +183,12 @@ def report(
             if mine and not fail_on_shadowed_builtins and all(c.kind == "builtin-shadowed" for c in mine):
                 status = f"{len(mine)} warning(s)"
             known = f" (+{extra} built-in phrasings)" if extra else ""
+            if not verbose and not mine:
+                continue
             lines.append(f"  {intent['name']:<{width}}  {count:>3} samples{known}  {status}")
             lines.extend(f"      - {_describe(c)}" for c in mine)
-    lines.append("OK: no collisions" if ok else f"FAIL: {total} collision(s), {missing} missing model(s)")
+    lines.append(f"OK: no collisions ({checked} locales, {n_total} samples)" if ok
+                 else f"FAIL: {total} collision(s), {missing} missing model(s)")
     return "\n".join(lines), ok
 
 
@@ -185,6 +198,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="folder with <locale>.json interaction models (default: interaction_models/)")
     parser.add_argument("--locale", action="append", dest="locales", metavar="LOCALE",
                         help=f"check only this locale (repeatable; default: {' '.join(LOCALES)})")
+    parser.add_argument("--verbose", action="store_true", help="also list every intent's sample count")
     parser.add_argument("--warn-shadowed-builtins", action="store_true",
                         help="report built-in phrasings taken by custom samples as warnings, not failures")
 
@@ -192,6 +206,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the report; exit code 1 on any collision or missing model, so CI can gate on it."""
     text, ok = report(args.models_dir, args.locales or LOCALES,
-                      fail_on_shadowed_builtins=not args.warn_shadowed_builtins)
+                      fail_on_shadowed_builtins=not args.warn_shadowed_builtins, verbose=args.verbose)
     print(text)
     return 0 if ok else 1

@@ -531,8 +531,9 @@ class Understander:
 
     _cache: dict[tuple[str, str, int], Understander] = {}  # noqa: RUF012 - deliberate class-level cache
 
-    def __init__(self, model: dict[str, Any], locale: str) -> None:
+    def __init__(self, model: dict[str, Any], locale: str, engine: str = "classifier") -> None:
         self.model = model
+        self.engine = engine
         self.locale = locale
         self.lang = _lang(locale)
         lm = language_model(model)
@@ -567,6 +568,7 @@ class Understander:
                 for text in builtins.get(name, []):
                     self._add_sample(name, text, slots, "builtin")
         self._index_tolerant()
+        self._classifier = self._fit_classifier()
         self._wake = _words(_WAKE_PREFIX.get(self.lang, []), self.lang)
         self._invocation = self._compile_invocation()
 
@@ -576,12 +578,12 @@ class Understander:
         return cls(model, locale)
 
     @classmethod
-    def from_file(cls, path: str | Path, locale: str | None = None) -> Understander:
+    def from_file(cls, path: str | Path, locale: str | None = None, engine: str = "classifier") -> Understander:
         """Locale defaults to the file's stem (interaction_models/en-US.json -> en-US)."""
         path = Path(path)
         with path.open(encoding="utf-8") as handle:
             model = json.load(handle)
-        return cls(model, locale or path.stem)
+        return cls(model, locale or path.stem, engine)
 
     @classmethod
     def for_locale(cls, locale: str, models_dir: str | Path = Path("interaction_models")) -> Understander:
@@ -798,6 +800,8 @@ class Understander:
                 best, best_quality = found, quality
         if best is not None and best_quality is None:
             return best
+        if self.engine == "classifier":
+            return self._classified(stripped, best, invoked)
         best_score, best_sample, best_slots = 0.0, None, {}
         for cand in stripped:
             if not cand.folded:
@@ -815,6 +819,118 @@ class Understander:
                               best_sample.text, invoked=invoked)
         return Resolution(FALLBACK, {}, round(best_score, 3), None, invoked=invoked,
                           nearest=best_sample.intent if best_sample else None)
+
+    # ---- statistical pass ----------------------------------------------------------------------------------
+    @property
+    def threshold(self) -> float:
+        """Confidence below which an utterance falls back (chosen on a development split of the samples)."""
+        return self._classifier.threshold
+
+    def training_data(self) -> tuple[list[str], list[str]]:
+        """(texts, intents) the classifier learns from: every sample with its slots filled by listed values
+        (cycling, so every value and synonym is seen), the built-in intents' phrasings, and out-of-domain
+        sentences for AMAZON.FallbackIntent when the model declares it."""
+        texts: list[str] = []
+        labels: list[str] = []
+        turn: dict[str, int] = {}
+
+        def add(text: str, intent: str) -> None:
+            words = self._strip_fillers_folded(fold(normalise(text, self.lang)).split())
+            if words:
+                texts.append(" ".join(words))
+                labels.append(intent)
+
+        for sample in self._samples:
+            if not sample.groups:
+                add(" ".join(p for p in sample.parts if isinstance(p, str)), sample.intent)
+                continue
+            for _ in range(max(min(self._n_values(ref), 4) for ref in sample.groups)):
+                words = []
+                for part in sample.parts:
+                    if isinstance(part, str):
+                        words.append(part)
+                    else:
+                        values = self._values_of(part)
+                        k = turn.get(part.type_name, 0)
+                        turn[part.type_name] = k + 1
+                        words.append(values[k % len(values)])
+                add(" ".join(words), sample.intent)
+        if self._has_fallback:
+            from skill.simulator.intent_model import out_of_domain
+
+            for text in out_of_domain(self.lang):
+                add(text, FALLBACK)
+        return texts, labels
+
+    def _values_of(self, ref: _SlotRef) -> list[str]:
+        if ref.kind == "custom":
+            phrases = [" ".join(p) for p in self._types.get(ref.type_name, {})]
+            return phrases or [_PLACEHOLDER.get(self.lang, _PLACEHOLDER["en"])["*"]]
+        table = _PLACEHOLDER.get(self.lang, _PLACEHOLDER["en"])
+        if ref.kind == "number":
+            return ["three", "five", "ten", "twenty"] if self.lang != "es" else ["tres", "cinco", "diez", "veinte"]
+        if ref.kind == "duration":
+            return [table["AMAZON.DURATION"]]
+        return [table.get(ref.type_name, table["*"])]
+
+    def _n_values(self, ref: _SlotRef) -> int:
+        return len(self._values_of(ref))
+
+    def _fit_classifier(self) -> Any:
+        from skill.simulator.intent_model import IntentModel
+
+        texts, labels = self.training_data()
+        return IntentModel.fit(texts, labels)
+
+    def _classified(self, candidates: list[_Candidate], exact: Resolution | None, invoked: bool) -> Resolution:
+        """The classifier's choice; an exact match with an unlisted slot value stands only if it agrees."""
+        best: tuple[Any, _Candidate] | None = None
+        for cand in candidates:
+            if not cand.folded:
+                continue
+            prediction = self._classifier.predict(" ".join(cand.folded))
+            if best is None or prediction.nearest_confidence > best[0].nearest_confidence:
+                best = (prediction, cand)
+        if best is None:
+            return Resolution(FALLBACK, {}, 0.0, None, invoked=invoked)
+        prediction, cand = best
+        if exact is not None and prediction.nearest == exact.intent:
+            return exact
+        if prediction.intent == FALLBACK:
+            return Resolution(FALLBACK, {}, round(prediction.confidence, 3), None, invoked=invoked,
+                              nearest=prediction.nearest)
+        slots = self._fill_slots(prediction.intent, cand)
+        return Resolution(prediction.intent, slots, round(min(prediction.confidence, TOLERANT_CAP), 3), None,
+                          invoked=invoked)
+
+    def _fill_slots(self, intent: str, cand: _Candidate) -> dict[str, SlotValue]:
+        """Slot values for a classified utterance: only listed values (typo-tolerant), numbers and durations.
+
+        An unlisted word never fills a custom slot here, so "the morning one" cannot become a stretch name.
+        """
+        refs: dict[str, _SlotRef] = {}
+        for sample in self._samples:
+            if sample.intent == intent:
+                for ref in sample.groups:
+                    refs.setdefault(ref.name, ref)
+        if not refs:
+            return {}
+        similar = [self._similar(w) for w in cand.folded]
+        spans = self._spans(cand.folded, similar)
+        used = [False] * len(cand.folded)
+        slots: dict[str, SlotValue] = {}
+        for ref in refs.values():
+            if ref.kind == "generic":
+                continue
+            key = self._span_key(ref)
+            span = next((sp for sp in spans if sp.kind_key == key and not any(used[sp.start:sp.end])), None)
+            if span is None:
+                continue
+            for j in range(span.start, span.end):
+                used[j] = True
+            spoken = " ".join(cand.orig[span.start:span.end])
+            slots[ref.name] = self._slot_value(ref, spoken, span.entry)[0]
+        return slots
 
     def _without_fillers(self, cand: _Candidate) -> _Candidate:
         mask = self._filler_mask(cand.folded)
