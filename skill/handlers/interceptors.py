@@ -6,6 +6,7 @@ log line per request all live here, in the ASK SDK's interceptor idiom.
 
 from __future__ import annotations
 
+import random
 import time
 from datetime import UTC, datetime
 
@@ -35,7 +36,7 @@ STARTED = "started"
 STORE_BUDGET = 2.4
 READ_SHARE = 1.2
 MIN_CALL = 0.2  # no store call is started with less time than this left
-MAX_WRITES = 4  # conflicting writes re-read and merge at most this often
+MAX_WRITES = 12  # conflicting writes re-read and merge at most this often (the time budget bounds it too)
 
 
 class LocaleInterceptor(AbstractRequestInterceptor):
@@ -143,7 +144,7 @@ class SaveProfileInterceptor(AbstractResponseInterceptor):
             logger().error("store save skipped: this turn could not read the stored profile")
             return None
         theirs: Profile | None = base
-        for _ in range(MAX_WRITES * 2):
+        for attempt in range(MAX_WRITES * 2):
             left = _left(handler_input)
             if left < MIN_CALL:
                 logger().error("store write skipped: the turn's time budget is spent")
@@ -158,6 +159,8 @@ class SaveProfileInterceptor(AbstractResponseInterceptor):
                 _write(adapter, handler_input, merged, theirs.version, left)
             except VersionConflict:
                 theirs = None
+                # A short random pause, growing with each conflict, so two devices stop meeting in lockstep.
+                time.sleep(max(0.0, min(_left(handler_input) / 4, random.uniform(0, 0.01 * (attempt + 1)))))
                 continue
             return merged
         logger().error("store write gave up: the record kept changing")
