@@ -388,6 +388,21 @@ def test_every_store_refuses_a_write_over_a_version_it_did_not_read(adapter: Any
 # ------------------------------------------------------------------------------------------- a stalled DynamoDB
 
 
+@pytest.mark.parametrize("budget", [0.2, 0.5, 1.0, 1.2, 1.9, 2.4, 3.0, 6.0])
+def test_each_dynamodb_call_is_sized_to_fit_its_budget(budget: float) -> None:
+    """Worst case of one call: every attempt waits its connect and read timeouts, plus the back-off before
+    each retry (botocore "standard": up to 1 s). ``total_max_attempts`` counts the first try; botocore's
+    ``max_attempts`` would count only retries (the old ``max_attempts: 2`` meant three tries)."""
+    from botocore.config import Config
+
+    from skill.persistence.dynamodb import RETRY_BACKOFF, call_shape
+
+    connect, read, attempts = call_shape(budget)
+    assert attempts * (connect + read) + RETRY_BACKOFF * (attempts - 1) <= max(budget, 0.2) + 1e-9
+    config = Config(retries={"total_max_attempts": attempts, "mode": "standard"})
+    assert config.retries["total_max_attempts"] == attempts
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_a_stalled_dynamodb_still_answers_within_3_seconds_and_says_it_did_not_save(
         mode: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
