@@ -29,7 +29,7 @@ from skill.devtools.stall import MODES, StalledDynamo, aws_environment
 from skill.persistence.base import VERSION, VersionConflict
 from skill.persistence.memory import MemoryAdapter
 from skill.persistence.sqlite import SqliteAdapter
-from tests.alexa import SKILL_ID, Conversation, Said, Words
+from tests.alexa import SKILL_ID, Conversation, Said, Words, envelope, intent_request, problems
 from tests.conftest import DYNAMODB_TABLE, sender
 
 EN = library().for_locale("en-US")
@@ -113,6 +113,22 @@ def test_a_failed_write_on_stop_says_the_place_was_not_saved(skill: Any, store: 
     assert "saved your place" not in stopped.speech and "I couldn't save your place this time" in stopped.speech
     assert stopped.card and "couldn't save" in stopped.card["content"]
     assert stopped.ends
+
+
+def test_on_a_screen_the_not_saved_answer_replaces_the_screen_too(skill: Any, store: Switchable) -> None:
+    """The honest twin is rendered whole: speech, card and one APL document saying the same, never two."""
+    send = sender(skill)
+    user, session = "amzn1.ask.account.SCREEN", "amzn1.echo-api.session.SCREEN"
+    out = send(envelope(intent_request("StartRoutineIntent"), user_id=user, screen=True, session_id=session))
+    store.fail_write = True
+    for name in ("AMAZON.NextIntent", "AMAZON.StopIntent"):
+        out = send(envelope(intent_request(name), user_id=user, screen=True, session_id=session, new=False,
+                            attributes=out["sessionAttributes"]))
+    assert problems(out) == []
+    assert WORDS.one_in("stop_not_saved", Said(out).speech)
+    directives = out["response"]["directives"]
+    assert [d["type"] for d in directives] == ["Alexa.Presentation.APL.RenderDocument"]
+    assert "couldn't save" in json.dumps(directives) and "saved your place" not in json.dumps(directives)
 
 
 def test_a_stop_whose_place_is_already_stored_says_it_is_saved_even_if_writes_fail(

@@ -132,7 +132,10 @@ class SaveProfileInterceptor(AbstractResponseInterceptor):
         request_attributes[SAVED] = saved
         reply = request_attributes.get(REPLY)
         if not saved and reply is not None and reply.unsaved is not None:
-            respond_instead(handler_input, reply.unsaved, response)
+            try:
+                respond_instead(handler_input, reply.unsaved, response)
+            except Exception as exc:  # never the error voice: the first answer still goes out
+                logger().error("could not say the not-saved answer: %s", type(exc).__name__)
 
     def save(self, handler_input: HandlerInput, adapter: AbstractPersistenceAdapter, mine: Profile) -> Profile | None:
         """The profile as stored after this turn, or None when it could not be stored in time."""
