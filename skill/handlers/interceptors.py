@@ -26,7 +26,7 @@ from skill.persistence.keys import user_id_of, user_key
 BASE = "profile_base"  # the profile as read (a Profile), to merge this turn's changes against
 READ_OK = "profile_read"
 SAVING = "profile_saving"  # False: this request must not touch the store
-SAVED = "profile_saved"  # True, False (not saved) or None (nothing to save): how the turn's save went
+SAVED = "profile_saved"  # whether this turn's changes (if any) are stored, as the reply may claim
 # Requests that only ask about the skill: Amazon requires that they change nothing, so no store access.
 QUERIES = frozenset({"CanFulfillIntentRequest"})
 STARTED = "started"
@@ -142,6 +142,8 @@ class SaveProfileInterceptor(AbstractResponseInterceptor):
         request_attributes = handler_input.attributes_manager.request_attributes
         base: Profile = request_attributes[BASE]
         if not request_attributes.get(READ_OK):
+            if mine == base:
+                return base  # nothing this turn did needs storing
             # Without the stored record, this turn's profile is a blank stand-in: nothing is stored, and the
             # next turn whose read succeeds catches up from the session.
             logger().error("store save skipped: this turn could not read the stored profile")
