@@ -279,7 +279,7 @@ def test_declining_the_halted_place_starts_fresh(skill: Any, store: Switchable) 
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6),
                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
                     max_leaves=10)
-FIELDS = ("progress", "place", "completed", "visits", "last_visit", "disclaimer_heard", "pain_noted",
+FIELDS = ("progress", "place", "completed", "visits", "last_visit", "disclaimer_heard", "caution",
           "preferences", "stretch_days", "schema")
 PROGRESS_FIELDS = ("routine", "index", "paused", "halted", "leave_out")
 OPENERS = ("AMAZON.NextIntent", "AMAZON.ResumeIntent")

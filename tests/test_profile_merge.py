@@ -109,15 +109,23 @@ def test_this_turns_own_halt_wins() -> None:
     assert merge(base, mine, theirs).progress == Progress("quick", 2, halted=True)
 
 
-def test_the_after_pain_welcome_is_remembered_for_the_halt_that_stands() -> None:
-    base = profile(progress=HALT_1, place=HIP, pain_noted=False)
+def test_the_after_pain_warning_is_cleared_once_said_unless_another_device_halted_meanwhile() -> None:
+    base = profile(progress=HALT_1, place=HIP, caution=True)
     mine = base.copy()
-    mine.pain_noted = True  # this launch said "last time we stopped because something didn't feel right"
+    mine.caution = False  # this launch said "last time you mentioned pain ... see a spine specialist"
     theirs = base.copy()
     theirs.visits = 5
-    assert merge(base, mine, theirs).pain_noted is True
-    other_halt = profile(progress=Progress("full", 1, halted=True), place=BRIDGE)  # a new halt: say it again
-    assert merge(base, mine, other_halt).pain_noted is False
+    assert merge(base, mine, theirs).caution is False
+    other_halt = profile(progress=Progress("full", 1, halted=True), place=BRIDGE, caution=True)  # say it again
+    assert merge(base, mine, other_halt).caution is True
+
+
+def test_a_red_flag_raised_on_one_device_always_stands() -> None:
+    base = profile(progress=QUICK_2, place=HIP)
+    mine = base.copy()
+    mine.caution = True
+    theirs = profile(progress=QUICK_3, place=BRIDGE, visits=3)
+    assert merge(base, mine, theirs).caution is True
 
 
 def test_preferences_per_key_newest_write_wins() -> None:
@@ -152,7 +160,7 @@ def test_disclaimer_once_heard_stays_heard_and_last_visit_is_the_latest() -> Non
 
 JUNK = ["²", "٣", math.nan, math.inf, -math.inf, 1e308, 10**400, -5, 2.5, True, None, [], {}, [[[1]]],
         {"a": {"b": [1, {"c": "²"}]}}, "x" * 10_000, Decimal("NaN"), Decimal("Infinity"), Decimal("1e400")]
-FIELDS = ["progress", "place", "completed", "visits", "last_visit", "disclaimer_heard", "pain_noted",
+FIELDS = ["progress", "place", "completed", "visits", "last_visit", "disclaimer_heard", "caution",
           "preferences", "stretch_days", "version"]
 
 

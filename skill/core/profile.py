@@ -28,7 +28,7 @@ def _count(value: Any) -> int:
 
 
 def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and len(value) <= MAX_TEXT else None
+    return value if isinstance(value, str) and value.strip() and len(value) <= MAX_TEXT else None
 
 
 def _day(value: Any) -> str | None:
@@ -41,11 +41,11 @@ def _day(value: Any) -> str | None:
 
 
 class Profile:
-    __slots__ = ("completed", "disclaimer_heard", "fresh_start", "last_visit", "pain_noted", "place",
+    __slots__ = ("caution", "completed", "disclaimer_heard", "fresh_start", "last_visit", "place",
                  "preferences", "progress", "stretch_days", "version", "visits")
 
     def __init__(self, progress: Progress | None = None, completed: dict[str, int] | None = None, visits: int = 0,
-                 last_visit: str | None = None, disclaimer_heard: bool = False, pain_noted: bool = False,
+                 last_visit: str | None = None, disclaimer_heard: bool = False, caution: bool = False,
                  place: dict[str, Any] | None = None, preferences: dict[str, str] | None = None,
                  stretch_days: list[str] | None = None, version: int = 0) -> None:
         self.progress = progress
@@ -54,7 +54,7 @@ class Profile:
         self.visits = visits
         self.last_visit = last_visit
         self.disclaimer_heard = disclaimer_heard
-        self.pain_noted = pain_noted  # the after-pain welcome was said; it is said once per pain stop
+        self.caution = caution  # a red flag was heard: the next launch says once to see a specialist first
         self.preferences = preferences if preferences is not None else {}  # per key, the newest write wins
         self.stretch_days = stretch_days if stretch_days is not None else []  # ISO dates a routine was finished
         self.version = version  # the stored record's version this profile was read from (0: none yet)
@@ -90,7 +90,7 @@ class Profile:
             "visits": self.visits,
             "last_visit": self.last_visit,
             "disclaimer_heard": self.disclaimer_heard,
-            "pain_noted": self.pain_noted,
+            "caution": self.caution,
             "preferences": dict(sorted(self.preferences.items())),
             "stretch_days": list(self.stretch_days),
         }
@@ -113,7 +113,9 @@ class Profile:
             visits=_count(data.get("visits")),
             last_visit=_text(data.get("last_visit")) or None,
             disclaimer_heard=data.get("disclaimer_heard") is True,
-            pain_noted=data.get("pain_noted") is True,
+            # records written before "caution" existed: a pain stop whose warning was not yet said
+            caution=data.get("caution") is True or (data.get("pain_noted") is False and isinstance(
+                data.get("progress"), dict) and data["progress"].get("halted") is True),
             place=_place(data.get("place")),
             preferences={k: v for k, v in list(preferences.items())[:MAX_PREFERENCES]
                          if isinstance(k, str) and _text(v) is not None and len(k) <= MAX_TEXT}
@@ -166,9 +168,9 @@ def merge(base: Profile, mine: Profile, theirs: Profile) -> Profile:
         mine.fresh_start and theirs.progress == base.progress and theirs.place == base.place)
     if moved and not halt_stands:
         result.progress, result.place = mine.progress, mine.place
-        result.pain_noted = mine.pain_noted
-    elif mine.pain_noted != base.pain_noted and (theirs.progress, theirs.place) == (base.progress, base.place):
-        result.pain_noted = mine.pain_noted  # the after-pain welcome was said for the halt that still stands
+    if mine.caution != base.caution:  # a red flag raised here always stands; the warning said here clears it,
+        unchanged = (theirs.progress, theirs.place) == (base.progress, base.place)  # unless another device
+        result.caution = mine.caution or (theirs.caution and not unchanged)  # halted meanwhile
     for key in {*mine.preferences, *base.preferences}:
         if mine.preferences.get(key) != base.preferences.get(key):
             if key in mine.preferences:

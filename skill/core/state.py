@@ -15,6 +15,7 @@ OFFER = "offer"
 TOPIC = "topic"
 ROUTINE = "routine"
 LAST = "last"
+RED_FLAG = "red_flag"  # pain, tingling, numbness, weakness or a change in function was reported this session
 
 
 class State:
@@ -55,6 +56,16 @@ class State:
     def leave_routine(self) -> None:
         """End the routine in this session but keep the stored place for a later resume."""
         self.session.pop(ROUTINE, None)
+
+    @property
+    def red_flag(self) -> bool:
+        """After a red flag, nothing in this session leads to exercise."""
+        return self.session.get(RED_FLAG) is True
+
+    def raise_red_flag(self) -> None:
+        """Remember the red flag for the rest of this session, and for the next launch's warning."""
+        self.session[RED_FLAG] = True
+        self.profile.caution = True
 
     @property
     def offer(self) -> dict[str, Any] | None:
