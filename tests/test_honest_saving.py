@@ -29,7 +29,7 @@ from skill.devtools.stall import MODES, StalledDynamo, aws_environment
 from skill.persistence.base import VERSION, VersionConflict
 from skill.persistence.memory import MemoryAdapter
 from skill.persistence.sqlite import SqliteAdapter
-from tests.alexa import SKILL_ID, Conversation, Said, Words
+from tests.alexa import SKILL_ID, Conversation, Said, Words, envelope, intent_request, problems
 from tests.conftest import DYNAMODB_TABLE, sender
 
 EN = library().for_locale("en-US")
@@ -113,6 +113,22 @@ def test_a_failed_write_on_stop_says_the_place_was_not_saved(skill: Any, store: 
     assert "saved your place" not in stopped.speech and "I couldn't save your place this time" in stopped.speech
     assert stopped.card and "couldn't save" in stopped.card["content"]
     assert stopped.ends
+
+
+def test_on_a_screen_the_not_saved_answer_replaces_the_screen_too(skill: Any, store: Switchable) -> None:
+    """The honest twin is rendered whole: speech, card and one APL document saying the same, never two."""
+    send = sender(skill)
+    user, session = "amzn1.ask.account.SCREEN", "amzn1.echo-api.session.SCREEN"
+    out = send(envelope(intent_request("StartRoutineIntent"), user_id=user, screen=True, session_id=session))
+    store.fail_write = True
+    for name in ("AMAZON.NextIntent", "AMAZON.StopIntent"):
+        out = send(envelope(intent_request(name), user_id=user, screen=True, session_id=session, new=False,
+                            attributes=out["sessionAttributes"]))
+    assert problems(out) == []
+    assert WORDS.one_in("stop_not_saved", Said(out).speech)
+    directives = out["response"]["directives"]
+    assert [d["type"] for d in directives] == ["Alexa.Presentation.APL.RenderDocument"]
+    assert "couldn't save" in json.dumps(directives) and "saved your place" not in json.dumps(directives)
 
 
 def test_a_stop_whose_place_is_already_stored_says_it_is_saved_even_if_writes_fail(
@@ -386,6 +402,21 @@ def test_every_store_refuses_a_write_over_a_version_it_did_not_read(adapter: Any
 
 
 # ------------------------------------------------------------------------------------------- a stalled DynamoDB
+
+
+@pytest.mark.parametrize("budget", [0.2, 0.5, 1.0, 1.2, 1.9, 2.4, 3.0, 6.0])
+def test_each_dynamodb_call_is_sized_to_fit_its_budget(budget: float) -> None:
+    """Worst case of one call: every attempt waits its connect and read timeouts, plus the back-off before
+    each retry (botocore "standard": up to 1 s). ``total_max_attempts`` counts the first try; botocore's
+    ``max_attempts`` would count only retries (the old ``max_attempts: 2`` meant three tries)."""
+    from botocore.config import Config
+
+    from skill.persistence.dynamodb import RETRY_BACKOFF, call_shape
+
+    connect, read, attempts = call_shape(budget)
+    assert attempts * (connect + read) + RETRY_BACKOFF * (attempts - 1) <= max(budget, 0.2) + 1e-9
+    config = Config(retries={"total_max_attempts": attempts, "mode": "standard"})
+    assert config.retries["total_max_attempts"] == attempts
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -192,6 +192,7 @@ def test_a_locked_sqlite_file_never_loses_the_turn_or_the_saved_place(
     user.ask("AMAZON.NextIntent")
     assert _sqlite_row(sqlite_path, user.user_id)["progress"]["index"] == 1
 
+    sqlite_skill.persistence_adapter._forget()  # an exclusive lock can only be had with the file closed
     lock = Lock(sqlite_path, readers_too)
     try:
         said = user.ask("AMAZON.NextIntent")
@@ -222,6 +223,7 @@ def test_an_unreadable_store_at_launch_does_not_erase_the_saved_place(
     stop_at(user, 2)
     before = _sqlite_row(sqlite_path, user.user_id)
 
+    sqlite_skill.persistence_adapter._forget()  # an exclusive lock can only be had with the file closed
     lock = Lock(sqlite_path, readers_too=True)
     try:
         blind = user.launch()

@@ -197,3 +197,16 @@ def test_from_dict_never_raises_on_any_json(data: Any) -> None:
     profile = Profile.from_dict(data)
     json.dumps(profile.to_dict(), allow_nan=False)
     assert merge(profile, profile.copy(), Profile.from_dict(data)) == profile
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(FIELDS), JSON), st.dictionaries(st.sampled_from(FIELDS), JSON),
+       st.dictionaries(st.sampled_from(FIELDS), JSON))
+def test_any_merge_keeps_theirs_counts_and_stores_cleanly(base: Any, mine: Any, theirs: Any) -> None:
+    b, m, t = Profile.from_dict(base), Profile.from_dict(mine), Profile.from_dict(theirs)
+    merged = merge(b, m, t)
+    assert Profile.from_dict(merged.to_dict()) == merged
+    assert all(merged.completed.get(k, 0) >= v for k, v in t.completed.items())
+    assert merged.visits >= t.visits
+    if t.progress is not None and t.progress.halted and not m.fresh_start:
+        assert merged.progress is not None and merged.progress.halted

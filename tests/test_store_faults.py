@@ -429,3 +429,35 @@ def test_the_load_tool_reports_lost_progress(tmp_path: Path, capsys: pytest.Capt
     assert load.report(args, users, database, 1.0, 0, tmp_path / "server.log") == 1
     out = capsys.readouterr().out
     assert "1 users lost progress" in out and "user 1: finished 2, stored 1" in out
+
+
+@pytest.mark.parametrize("store_kind", ["sqlite", "dynamodb"])
+def test_two_devices_per_user_on_gunicorn_lose_no_update_and_never_say_a_lower_count(
+        store_kind: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 11's lost updates, bounded: 3 users x 2 devices (separate sessions, requests overlapping) on
+    real gunicorn workers over real HTTP, with one SQLite file or DynamoDB on a moto server on 127.0.0.1.
+    Every routine and visit must be stored, and no device may hear a lower count than one already heard."""
+    import argparse
+
+    from skill.devtools import load
+
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in load.AWS_FAKE.items():
+        monkeypatch.setenv(name, value)
+    parser = argparse.ArgumentParser()
+    load.add_arguments(parser)
+    code = load.run(parser.parse_args(["--users", "3", "--devices", "2", "--seconds", "40", "--workers", "2",
+                                       "--routines", "2", "--store", store_kind]))
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "12 finished by 3 users" in out
+    assert "lost       0 of 12 routines, 0 of 12 visits" in out
+    assert "counts never went down" in out and "errors     0" in out
+
+
+def test_the_load_tool_reports_a_spoken_count_that_went_down() -> None:
+    from skill.devtools.load import decreases
+
+    assert decreases([(0.0, 1.0, 3), (2.0, 3.0, 4), (1.5, 2.5, 4)]) == 0  # overlapping answers may tie
+    assert decreases([(0.0, 1.0, 3), (2.0, 3.0, 2)]) == 1  # heard 3, then later 2

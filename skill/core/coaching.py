@@ -264,9 +264,10 @@ def finish(c: LocaleContent, state: State, outcome: Outcome, lead: Speech) -> Re
     name = routine.name if routine else routine_id
     state.keep_progress(None)
     state.profile.completed[routine_id] = state.profile.completed.get(routine_id, 0) + 1
-    state.profile.note_stretch_day(state.today)
     total = state.profile.completed_total
     single = routine_id.startswith(SINGLE_PREFIX)
+    if not single:
+        state.profile.note_stretch_day(state.today)
     if single:
         done = c.phrase("stretch_done", stretch=name)
     elif not state.profile_known:  # the store could not be read: the count would be made up

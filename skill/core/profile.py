@@ -111,7 +111,7 @@ class Profile:
             completed={k: _count(v) for k, v in completed.items() if isinstance(k, str) and _count(v)}
             if isinstance(completed, dict) else {},
             visits=_count(data.get("visits")),
-            last_visit=_text(data.get("last_visit")),
+            last_visit=_text(data.get("last_visit")) or None,
             disclaimer_heard=data.get("disclaimer_heard") is True,
             # records written before "caution" existed: a pain stop whose warning was not yet said
             caution=data.get("caution") is True or (data.get("pain_noted") is False and isinstance(

@@ -6,6 +6,7 @@ log line per request all live here, in the ASK SDK's interceptor idiom.
 
 from __future__ import annotations
 
+import random
 import time
 from datetime import UTC, datetime
 
@@ -25,7 +26,7 @@ from skill.persistence.keys import user_id_of, user_key
 BASE = "profile_base"  # the profile as read (a Profile), to merge this turn's changes against
 READ_OK = "profile_read"
 SAVING = "profile_saving"  # False: this request must not touch the store
-SAVED = "profile_saved"  # True, False (not saved) or None (nothing to save): how the turn's save went
+SAVED = "profile_saved"  # whether this turn's changes (if any) are stored, as the reply may claim
 # Requests that only ask about the skill: Amazon requires that they change nothing, so no store access.
 QUERIES = frozenset({"CanFulfillIntentRequest"})
 STARTED = "started"
@@ -35,7 +36,7 @@ STARTED = "started"
 STORE_BUDGET = 2.4
 READ_SHARE = 1.2
 MIN_CALL = 0.2  # no store call is started with less time than this left
-MAX_WRITES = 4  # conflicting writes re-read and merge at most this often
+MAX_WRITES = 12  # conflicting writes re-read and merge at most this often (the time budget bounds it too)
 
 
 class LocaleInterceptor(AbstractRequestInterceptor):
@@ -131,19 +132,24 @@ class SaveProfileInterceptor(AbstractResponseInterceptor):
         request_attributes[SAVED] = saved
         reply = request_attributes.get(REPLY)
         if not saved and reply is not None and reply.unsaved is not None:
-            respond_instead(handler_input, reply.unsaved, response)
+            try:
+                respond_instead(handler_input, reply.unsaved, response)
+            except Exception as exc:  # never the error voice: the first answer still goes out
+                logger().error("could not say the not-saved answer: %s", type(exc).__name__)
 
     def save(self, handler_input: HandlerInput, adapter: AbstractPersistenceAdapter, mine: Profile) -> Profile | None:
         """The profile as stored after this turn, or None when it could not be stored in time."""
         request_attributes = handler_input.attributes_manager.request_attributes
         base: Profile = request_attributes[BASE]
         if not request_attributes.get(READ_OK):
+            if mine == base:
+                return base  # nothing this turn did needs storing
             # Without the stored record, this turn's profile is a blank stand-in: nothing is stored, and the
             # next turn whose read succeeds catches up from the session.
             logger().error("store save skipped: this turn could not read the stored profile")
             return None
         theirs: Profile | None = base
-        for _ in range(MAX_WRITES * 2):
+        for attempt in range(MAX_WRITES * 2):
             left = _left(handler_input)
             if left < MIN_CALL:
                 logger().error("store write skipped: the turn's time budget is spent")
@@ -158,6 +164,8 @@ class SaveProfileInterceptor(AbstractResponseInterceptor):
                 _write(adapter, handler_input, merged, theirs.version, left)
             except VersionConflict:
                 theirs = None
+                # A short random pause, growing with each conflict, so two devices stop meeting in lockstep.
+                time.sleep(max(0.0, min(_left(handler_input) / 4, random.uniform(0, 0.01 * (attempt + 1)))))
                 continue
             return merged
         logger().error("store write gave up: the record kept changing")

@@ -56,6 +56,7 @@ class DynamoDbStore(StoreAdapter):
         self._session = boto3.session.Session(region_name=region)
         self._serialize = TypeSerializer().serialize
         self._deserialize = TypeDeserializer().deserialize
+        self.client(DEFAULT_BUDGET)  # loads the service model now (Lambda init, SnapStart), not in a turn
 
     def client(self, budget: float | None) -> Any:
         shape = call_shape(DEFAULT_BUDGET if budget is None else budget)

@@ -6,6 +6,7 @@ A few lines around ``skill.entry.handle_event``: the same skill object as Lambda
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from ask_sdk_core.skill import CustomSkill
@@ -16,6 +17,7 @@ from skill.logs import logger
 from skill.web.verification import load_json
 
 MAX_BODY = 128 * 1024  # Alexa requests are a few KB; anything near this is not from Alexa
+HEALTH_BUDGET = 2.0  # seconds the health probe may take per store call
 
 
 def create_app(skill: CustomSkill | None = None, verifier: Any | None = None) -> Flask:
@@ -37,6 +39,25 @@ def create_app(skill: CustomSkill | None = None, verifier: Any | None = None) ->
         if verifier is None:  # a verifying (public) server does not advertise the dev-only simulator
             about["simulator"] = "/simulator"
         return jsonify(about)
+
+    @app.get("/health")
+    def health() -> tuple[Response, int]:
+        """Whether the store can write and read back a record right now (for a load balancer or a monitor):
+        200 when it can, 503 when it cannot. Says which kind of store, never where it is or who is in it."""
+        from skill.persistence.base import StoreAdapter
+
+        adapter = skill.persistence_adapter
+        kind = type(adapter).__name__
+        if not isinstance(adapter, StoreAdapter):
+            return jsonify({"status": "unavailable", "store": kind, "error": "this store cannot be probed"}), 503
+        started = time.perf_counter()
+        try:
+            adapter.probe(budget=HEALTH_BUDGET)
+        except Exception as exc:
+            logger().error("health check: the store failed: %s", type(exc).__name__)
+            return jsonify({"status": "unavailable", "store": kind, "error": type(exc).__name__}), 503
+        return jsonify({"status": "ok", "store": kind,
+                        "ms": round((time.perf_counter() - started) * 1000, 1)}), 200
 
     @app.post("/")
     def alexa() -> tuple[Response, int] | Response:
