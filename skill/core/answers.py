@@ -20,19 +20,23 @@ def welcome(c: LocaleContent, state: State) -> Reply:
         back = coaching.welcome_back(c, state)
         if back is not None:
             line, offer_resume = back
+            screen = {**answer_view(c, c.phrase("skill_name"), line),
+                      "hint": c.phrase("hint_resume" if offer_resume else "hint_pain")}
             if offer_resume:  # the line ends in "Want to pick up where you left off?"
-                return Reply.ask(Speech(), line, line, offer={"kind": "resume"})
-            return Reply.ask(Speech(line), c.phrase("welcome_question"), c.phrase("what_next_reprompt"))
+                return Reply.ask(Speech(), line, line, offer={"kind": "resume"}, view=screen)
+            return Reply.ask(Speech(line), c.phrase("welcome_question"), c.phrase("what_next_reprompt"), view=screen)
     if not profile.disclaimer_heard:
         profile.disclaimer_heard = True
         return Reply.ask(Speech(c.phrase("welcome_first")), c.phrase("welcome_question"),
                          c.phrase("what_next_reprompt"),
                          card=Card(c.phrase("skill_name"), c.phrase("disclaimer_card")),
-                         view=answer_view(c, c.phrase("skill_name"), c.phrase("disclaimer_card")))
+                         view={**answer_view(c, c.phrase("skill_name"), c.phrase("disclaimer_card")),
+                               "hint": c.phrase("hint_welcome")})
     speech = Speech(c.phrase("welcome"))
     if profile.completed_total:
         speech.say(c.phrase("welcome_stats", count=profile.completed_total))
-    return Reply.ask(speech, c.phrase("welcome_question"), c.phrase("what_next_reprompt"))
+    screen = {**answer_view(c, c.phrase("skill_name"), speech.text()), "hint": c.phrase("hint_welcome")}
+    return Reply.ask(speech, c.phrase("welcome_question"), c.phrase("what_next_reprompt"), view=screen)
 
 
 def topic(c: LocaleContent, state: State, item: Topic) -> Reply:

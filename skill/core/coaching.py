@@ -282,7 +282,7 @@ def halt(c: LocaleContent, state: State, progress: Progress | None) -> Reply:
     title = c.phrase("pain_card_title")
     text = " ".join(said)
     card = Card(title, f"{text}\n\n{c.phrase('disclaimer_card')}")
-    return Reply.tell(Speech(*said), card=card, view=answer_view(c, title, text))
+    return Reply.tell(Speech(*said), card=card, view={**answer_view(c, title, text), "hint": c.phrase("hint_pain")})
 
 
 def not_in_routine(c: LocaleContent, lead: str | None = None) -> Reply:

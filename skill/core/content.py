@@ -53,6 +53,8 @@ PHRASES: dict[str, frozenset[str]] = {
         "card_safety": "", "card_note": "", "welcome_back_single": "stretch",
         "status_single": "stretch step steps left minutes", "leaving_out": "stretch", "already_done": "stretch",
         "stretch_done": "stretch",
+        "screen_position": "number total", "screen_side": "side", "screen_both_sides": "first second",
+        "hint_paused": "", "hint_pain": "", "hint_welcome": "", "hint_resume": "",
     }.items()
 }
 # Intents whose samples live in intents.yaml, and the slot each may use.
