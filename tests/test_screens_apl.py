@@ -82,6 +82,10 @@ DEVICES = (
     Device("hub-landscape-xlarge", 1920, 1080, 160),  # Echo Show 15
     Device("tv-landscape-xlarge", 1920, 1080, 320, mode="TV"),  # Fire TV (960 x 540 dp)
 )
+# Drawn too, though the manifest does not declare it: a portrait hub (Echo Show 15 turned upright), which keeps
+# the portrait fixes fixed (the countdown bar had no width there, and the hold text was cut off). The stored Amazon
+# pages give no manifest range for hubPortraitMedium, so it is not declared until someone confirms one.
+UNDECLARED = (Device("hub-portrait-medium", 1080, 1920, 160),)
 KINDS = ("launch", "answer", "routine_start", "hold", "paused", "last_step", "finished", "pain_stop",
          "launch_returning")
 
@@ -302,7 +306,7 @@ def problems_of(layout: list[dict[str, Any]], device: Device, kind: str) -> list
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("device", DEVICES, ids=[d.name for d in DEVICES])
+@pytest.mark.parametrize("device", DEVICES + UNDECLARED, ids=[d.name for d in DEVICES + UNDECLARED])
 def test_every_screen_draws_whole_on(device: Device, renderer: Renderer,
                                      sent: dict[str, dict[str, dict[str, Any]]]) -> None:
     """Every kind of screen, in every language, drawn by Amazon's renderer on this device."""
@@ -328,3 +332,27 @@ def test_every_declared_viewport_profile_is_drawn() -> None:
         assert any(device.declared_by(profile) for device in DEVICES), f"no device draws {profile}"
     for device in DEVICES:
         assert any(device.declared_by(profile) for profile in APL_VIEWPORTS), f"{device.name} is not declared"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("device", [DEVICES[0], DEVICES[3], DEVICES[-1]], ids=lambda d: d.name)
+def test_the_countdown_bar_drains_from_one_side(device: Device, renderer: Renderer,
+                                                sent: dict[str, dict[str, dict[str, Any]]]) -> None:
+    """Halfway through a hold the bar is half full, anchored at its start (it does not shrink to its middle),
+    and the number shows the seconds left."""
+    screen = sent["en-US"]["hold"]
+    data = dict(screen["datasources"][screens.DATASOURCE])
+    assert data["counting"] is True and data["hold_seconds"] > 0
+    data["hold_start_ms"] = -data["hold_seconds"] * 500  # the hold began half its length before the screen
+    page = renderer.page(device)
+    try:
+        layout = page.evaluate("([d, s, v]) => window.render(d, s, v)",
+                               [screen["document"], {screens.DATASOURCE: data}, device.viewport])
+        page.screenshot(path=str(SHOTS / f"{device.name}-en-US-hold-halfway.png"))
+    finally:
+        page.close()
+    parts = {c["id"]: c for c in layout if c["id"] in ("holdBar", "holdBarTrack", "countdown")}
+    bar, track = parts["holdBar"]["box"], parts["holdBarTrack"]["box"]
+    assert abs(bar["left"] - track["left"]) <= EDGE, (bar, track)
+    assert 0.4 <= bar["width"] / track["width"] <= 0.5 + 0.01, (bar, track)
+    assert parts["countdown"]["shown"].strip() == str(math.ceil(data["hold_seconds"] / 2))
