@@ -281,6 +281,10 @@ def problems_of(layout: list[dict[str, Any]], device: Device, kind: str) -> list
         scrolled = any(a["type"] == "ScrollView" for a in c["ancestors"])
         if not scrolled and not _inside(c["box"], screen):
             found.append(f"{name} lies outside the screen: {c['box']}")
+        elif not scrolled and c["type"] != "Text":  # a border or background cut by the box around it
+            cut = next((a for a in c["ancestors"] if a["clips"] and not _inside(c["box"], a["box"], 0.5)), None)
+            if cut is not None:
+                found.append(f"{name} is cut by the {cut['type']} around it: {c['box']} in {cut['box']}")
         if c["type"] == "Text" and c["source"].strip():
             if " ".join(c["shown"].split()) != " ".join(c["source"].split()):
                 found.append(f"{name} shows {c['shown']!r} instead of {c['source']!r} (lines cut or ellipsised)")
