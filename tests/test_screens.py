@@ -543,3 +543,18 @@ def test_buttons_named_by_the_view_win(content: LocaleContent) -> None:
             "stretch_count": 1, "step": 1, "steps": 1, "side": "", "rep": 1, "reps": 1, "hold_seconds": 15,
             "hint": "h", "buttons": [{"label": "Go", "event": "next"}, {"label": "", "event": "pause"}]}
     assert screens.step_data(content, view)["buttons"] == [{"label": "Go", "event": "next"}]
+
+
+@pytest.mark.parametrize("locale", ["en-US", "es-ES"])
+def test_every_hint_suggests_words_the_skill_understands(locale: str) -> None:
+    """A footer that says 'Say "resume"' must name something the skill then understands, in that language."""
+    from skill.simulator.nlu import FALLBACK, Understander
+
+    content = library().for_locale(locale)
+    understander = Understander.for_locale(locale)
+    hints = [key for key in content.phrases if key.startswith("hint_")]
+    assert {"hint_paused", "hint_pain", "hint_welcome", "hint_resume", "hint_step", "hint_answer"} <= set(hints)
+    for key in hints:
+        for said in re.findall(r'"([^"]+)"', content.phrase(key)):
+            heard = understander.resolve(said.strip("¿?¡!."))
+            assert heard.intent != FALLBACK, f"{locale} {key}: {said!r} is not understood"
