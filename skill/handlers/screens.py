@@ -20,7 +20,7 @@ from skill.core.coaching import capitalised
 from skill.core.content import LocaleContent
 from skill.core.speech import ssml_to_text
 from skill.core.state import ROUTINE
-from skill.handlers.turn import CONTENT, apl_interface, has_screen, session_of
+from skill.handlers.turn import CONTENT, STATE, apl_interface, has_screen, session_of
 from skill.logs import logger
 
 APL_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "content", "apl")
@@ -93,6 +93,11 @@ def _label(text: str) -> str:
 def _paused(handler_input: HandlerInput) -> bool:
     place = session_of(handler_input).get(ROUTINE)
     return isinstance(place, dict) and bool(place.get("paused"))
+
+
+def _red_flag(handler_input: HandlerInput) -> bool:
+    state = handler_input.attributes_manager.request_attributes.get(STATE)
+    return bool(getattr(state, "red_flag", False))
 
 
 def _hold_start_ms(handler_input: HandlerInput) -> int | None:
@@ -188,10 +193,12 @@ def directives(handler_input: HandlerInput, view: dict[str, Any]) -> list[Any]:
     doc = document(str(kind))
     if not can_render(handler_input, str(doc.get("version", ""))):
         return []
+    content: LocaleContent = handler_input.attributes_manager.request_attributes[CONTENT]
     if kind == "answer":
         data = answer_data(view)
+        if _red_flag(handler_input):  # after pain or tingling nothing on screen may lead back to exercise
+            data["hint"] = _phrase(content, "hint_pain")
     else:
-        content: LocaleContent = handler_input.attributes_manager.request_attributes[CONTENT]
         data = step_data(content, view, paused=_paused(handler_input), hold_start_ms=_hold_start_ms(handler_input))
     size = _document_bytes(str(kind)) + len(json.dumps(data, separators=(",", ":")).encode("utf-8"))
     if size > MAX_DIRECTIVE_BYTES:
