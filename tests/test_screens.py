@@ -392,6 +392,16 @@ def test_the_pain_screen_does_not_suggest_stretching(skill: CustomSkill) -> None
         assert document == screens.document("answer")
         assert "stretch" not in data["hint"].lower().replace("stretch again", "")
         assert "specialist" in data["hint"]
+    # For the rest of that session no screen leads back to exercise: a topic answer's footer says rest, too.
+    after = Device(skill, user="amzn1.ask.account.AFTER")
+    after.send(launch())
+    after.send(intent("PainIntent"))
+    en = library().for_locale("en-US")
+    topic = next(iter(en.topics.values()))
+    assert the_screen(after.send(intent(topic.intent)))[1]["hint"] == en.phrase("hint_pain")
+    fresh = Device(skill, user="amzn1.ask.account.FRESH")
+    fresh.send(launch())
+    assert the_screen(fresh.send(intent(topic.intent)))[1]["hint"] == en.phrase("hint_answer")
 
 
 def test_a_returning_user_gets_a_screen_at_launch(skill: CustomSkill, content: LocaleContent) -> None:
