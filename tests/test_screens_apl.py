@@ -87,7 +87,7 @@ DEVICES = (
 # pages give no manifest range for hubPortraitMedium, so it is not declared until someone confirms one.
 UNDECLARED = (Device("hub-portrait-medium", 1080, 1920, 160),)
 KINDS = ("launch", "answer", "routine_start", "hold", "paused", "last_step", "finished", "pain_stop",
-         "launch_returning")
+         "launch_returning", "launch_after_pain", "pain_outside")
 
 
 # ------------------------------------------------------------------------------------------- the screens
@@ -130,14 +130,21 @@ def screens_sent(locale: str) -> dict[str, dict[str, Any]]:
     sided = [s for s in steps[1:] if s["datasources"][screens.DATASOURCE].get("side_text")] or steps[1:]
     out["hold"] = {**sided[-1], "kind": "hold"}
     out["last_step"] = {**steps[-1], "kind": "last_step"}
-    # A second run: pause on a step, then something hurts; the place is kept, and the next launch is a return.
+    # A second run: pause on a step, stop; the place is kept, and the next launch offers it back.
     _slot(session, "StartRoutineIntent", "Routine", "full")
     out["paused"] = _screen(session.intent("AMAZON.PauseIntent"), "paused")
     session.intent("AMAZON.ResumeIntent")
     session.intent("AMAZON.StopIntent")
     out["launch_returning"] = _screen(session.launch(), "launch_returning")
+    # Picked up again, something hurts: the routine stops; the next launch says to see a specialist first, and
+    # a red flag outside a routine is answered too.
+    session.intent("AMAZON.YesIntent")
     out["pain_stop"] = _screen(session.intent("PainIntent"), "pain_stop")
+    out["launch_after_pain"] = _screen(session.launch(), "launch_after_pain")
+    out["pain_outside"] = _screen(session.intent("PainIntent"), "pain_outside")
     assert set(out) == set(KINDS)
+    titles = {kind: out[kind]["datasources"][screens.DATASOURCE].get("title") for kind in ("pain_stop", "pain_outside")}
+    assert len(set(titles.values())) == 1 and None not in titles.values(), titles  # both are the pain screen
     return out
 
 
