@@ -33,13 +33,11 @@ from skill.devtools.manifest import APL_VIEWPORTS
 from skill.handlers import screens
 from skill.simulator.nlu import Resolution, SlotValue
 from skill.simulator.session import Exchange, OfflineSession
+from tests.test_simulator_browser import CHROMIUM, CHROMIUM_ARGS  # Debian's Chromium, launched as the project does
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ROOT / "tests" / "apl"
 SHOTS = ROOT / "build" / "screens"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--mute-audio"]
 FONTS = Path("/usr/share/fonts/truetype/liberation")
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-0000000a9714"
 LOCALES = ("en-US", "es-ES")
