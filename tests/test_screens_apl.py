@@ -42,6 +42,7 @@ FONTS = Path("/usr/share/fonts/truetype/liberation")
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-0000000a9714"
 LOCALES = ("en-US", "es-ES")
 MIN_TOUCH_DP = 48  # Amazon's APL design guidance for a touch target
+MIN_TEXT_DP = 16  # our own floor: a screen is read from across the room (the smallest text today is 17 dp)
 EDGE = 1.5  # pixels of rounding the renderer may leave between a box and its parent
 
 
@@ -300,6 +301,8 @@ def problems_of(layout: list[dict[str, Any]], device: Device, kind: str) -> list
             if " ".join(c["shown"].split()) != " ".join(c["source"].split()):
                 found.append(f"{name} shows {c['shown']!r} instead of {c['source']!r} (lines cut or ellipsised)")
             found += _cut_lines(c, name, device)
+            if c["fontSize"] * 160 / device.dpi < MIN_TEXT_DP - 0.5:
+                found.append(f"{name} is too small to read: {c['fontSize'] * 160 / device.dpi:.0f} dp")
     touch = [c for c in shown if c["type"] == "TouchWrapper"]
     minimum = MIN_TOUCH_DP * device.dpi / 160
     for c in touch:
