@@ -146,9 +146,9 @@ def test_screen_devices_get_the_step_screen_and_touches(skill: CustomSkill) -> N
     output = chat(skill, "guide my stretches\n/touch next\n", "--screen")
     steps = [line for line in output.splitlines() if line.startswith("  [screen] ")]
     assert len(steps) == 2
-    assert "Step 1 of 5" in steps[0]
+    assert "Stretch 1 of 3 | Left side" in steps[0]  # the screen counts as the voice does
     assert "[Next]" in steps[0]
-    assert "Step 2 of 5" in steps[1]
+    assert "Stretch 1 of 3 | Right side" in steps[1]
     assert 'Alexa.Presentation.APL.UserEvent ["next"]' in output
 
     turns = json_turns(chat(skill, "guide my stretches\n", "--screen", "--json"))

@@ -40,7 +40,7 @@ LOCALES = library().locales
 NUMBERS = {"number": 2, "total": 3, "count": 4, "rep": 1, "reps": 2, "seconds": 30, "step": 5, "steps": 11}
 TEXTS = {"stretch": "knee & <hip> \"stretch\"", "routine": "quick & easy routine", "description": "a < b > c.",
          "routines": "quick & full", "stretches": "bridge & twist", "side": "left", "left": "3 steps",
-         "minutes": "4 minutes"}
+         "minutes": "4 minutes", "first": "left", "second": "right"}
 
 
 def fill(text: str) -> str:

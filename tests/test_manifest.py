@@ -120,6 +120,12 @@ def test_endpoint_icons_and_screens_are_declared(listed: dict[str, dict[str, Any
     apl = custom["interfaces"][types.index("ALEXA_PRESENTATION_APL")]
     shapes = {(v["mode"], v["shape"]) for v in apl["supportedViewports"]}
     assert shapes == {("HUB", "ROUND"), ("HUB", "RECTANGLE"), ("TV", "RECTANGLE")}
+    # Amazon's required profiles, and the small landscape hub (Echo Show 5) it recommends.
+    profiles = {(v["mode"], v["shape"], v["minWidth"], v["maxWidth"], v["minHeight"], v["maxHeight"])
+                for v in apl["supportedViewports"]}
+    assert profiles >= {("HUB", "ROUND", 100, 599, 100, 599), ("HUB", "RECTANGLE", 960, 1279, 100, 599),
+                        ("HUB", "RECTANGLE", 960, 1279, 600, 959), ("HUB", "RECTANGLE", 1280, 1920, 600, 1279),
+                        ("TV", "RECTANGLE", 960, 960, 540, 540)}
     # Declared only when the skill really answers CanFulfillIntentRequest (a verdict, no speech).
     assert ("CAN_FULFILL_INTENT_REQUEST" in types) == manifest.answers_can_fulfill(library())
     for entry in listed.values():

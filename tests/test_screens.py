@@ -192,11 +192,15 @@ def in_routine(skill: CustomSkill, routine: str = "quick") -> Device:
 def test_documents_are_apl_with_a_main_template(kind: str) -> None:
     raw = json.loads((Path(screens.APL_DIR) / f"{kind}.json").read_text(encoding="utf-8"))
     assert raw["type"] == "APL"
-    assert re.fullmatch(r"\d{4}\.\d+", raw["version"])
+    # APL 1.4: what Amazon's renderer apl-viewhost-web 1.4.0 draws in tests/test_screens_apl.py, and nothing newer
+    # is used, so every device with APL 1.4 or later gets the screen.
+    assert raw["version"] == "1.4"
     template = raw["mainTemplate"]
     assert template["parameters"] == ["payload"]
     assert template["items"] and all(item.get("type") for item in template["items"])
-    assert template["items"][0]["when"] == "${viewport.shape == 'ROUND'}"  # small round screens get their own
+    # APL's data-binding context spells the shape in lower case (the request envelope's Viewport.shape is
+    # upper case): 'ROUND' would never match, and an Echo Spot would get the landscape layout cut by its circle.
+    assert template["items"][0]["when"] == "${viewport.shape == 'round'}"  # small round screens get their own
     assert "when" not in template["items"][-1]  # and every other screen the last layout
 
 
@@ -257,10 +261,13 @@ def test_no_screen_directive_for_a_device_without_apl(skill: CustomSkill) -> Non
 
 
 def test_an_old_apl_runtime_gets_voice_only(skill: CustomSkill) -> None:
-    old = Device(skill, max_version="1.4")
+    old = Device(skill, max_version="1.3")
     old.send(launch())
     response = old.send(intent("StartRoutineIntent", Routine="quick"))
     assert speech(response) and not render_directives(response)
+    apl_1_4 = Device(skill, max_version="1.4", user="amzn1.ask.account.APL14")
+    apl_1_4.send(launch())
+    assert the_screen(apl_1_4.send(intent("StartRoutineIntent", Routine="quick")))[0] == screens.document("step")
 
 
 def test_the_first_welcome_shows_the_disclaimer(skill: CustomSkill, content: LocaleContent) -> None:
@@ -268,7 +275,7 @@ def test_the_first_welcome_shows_the_disclaimer(skill: CustomSkill, content: Loc
     document, data = the_screen(response)
     assert document == screens.document("answer")
     assert data == {"title": content.phrase("skill_name"), "text": content.phrase("disclaimer_card"),
-                    "hint": content.phrase("hint_answer")}
+                    "hint": content.phrase("hint_welcome")}
     assert_every_binding_filled(document, data)
     assert speech(response) and size(response) < MAX_RESPONSE_BYTES
 
@@ -286,24 +293,67 @@ def test_a_topic_answer_shows_its_card_text(skill: CustomSkill, content: LocaleC
 @pytest.mark.parametrize("routine", ["quick", "full"])
 def test_every_step_screen_is_complete_and_small_enough(skill: CustomSkill, content: LocaleContent,
                                                        routine: str) -> None:
-    """Walk a whole routine on a screen device: every step shows a full screen in a response under 24 KB."""
+    """Walk a whole routine on a screen device: every step shows a full screen in a response under 24 KB, and
+    counts the way the voice does ("Stretch 2 of 3" and the side), never by step."""
     device = in_routine(skill, routine)
     plan = coaching.plan_of(content, routine)
     assert plan is not None
-    response = None
-    for index, step in enumerate(plan.steps):
-        response = device.send(intent("AMAZON.RepeatIntent")) if response is None else device.send(
-            intent("AMAZON.NextIntent"))
+    response = device.send(intent("AMAZON.RepeatIntent"))
+    numbers: list[int] = []
+    while render_directives(response) and render_directives(response)[0]["document"] == screens.document("step"):
         document, data = the_screen(response)
-        assert document == screens.document("step")
         assert_every_binding_filled(document, data)
-        assert (data["step"], data["steps"]) == (index + 1, len(plan.steps))
+        number = data["stretch_number"]
+        numbers.append(number)
+        step = next(s for s in plan.steps if s.stretch_number == number)
+        assert data["stretch_count"] == plan.stretch_count
+        assert data["position_text"] == f"Stretch {number} of {plan.stretch_count}"
         assert data["graphic"] == step.stretch
         assert data["stretch_name"].lower() == content.stretches[step.stretch].name.lower()
-        assert data["hold_seconds"] == step.hold_seconds and data["counting"] is True
-        assert data["side_text"] == (f"{content.side_word(step.side).capitalize()} side" if step.side else "")
-        assert bool(data["rep_text"]) == (step.reps > 1)
+        assert data["hold_seconds"] > 0 and data["counting"] is True
+        assert bool(data["side_text"]) == bool(content.stretches[step.stretch].sides)
+        assert not any(re.search(r"\bstep\b", text, re.I) for text in strings(data)), data
         assert speech(response) and size(response) < MAX_RESPONSE_BYTES, size(response)
+        response = device.send(intent("AMAZON.NextIntent"))
+    assert numbers == sorted(numbers) and set(numbers) == set(range(1, plan.stretch_count + 1))
+
+
+def test_the_side_shown_is_the_side_spoken(skill: CustomSkill) -> None:
+    """Spanish second side: the voice says "Ahora, el otro lado: la derecha"; the screen must not say "we start
+    with the right" ("Empezamos por la derecha"): it names the side, as a label."""
+    device = Device(skill)
+    device.send(launch())
+    shown: list[str] = []
+    response = device.send(intent("StretchIntent", Stretch="knee_to_chest"))
+    es = library().for_locale("es-ES")
+    for _ in range(6):
+        if not render_directives(response) or "side_text" not in the_screen(response)[1]:
+            break
+        shown.append(the_screen(response)[1]["side_text"])
+        response = device.send(intent("AMAZON.NextIntent"))
+    joined = " | ".join(shown)  # one response a side, or one for the whole stretch ("Left side first, then right")
+    assert "Left side" in joined and ("Right side" in joined or "then right" in joined), shown
+    view = {"kind": "step", "title": "R", "stretch": "knee_to_chest", "stretch_name": "x", "stretch_number": 1,
+            "stretch_count": 1, "side": es.side_word("right"), "rep": 1, "reps": 1, "hold_seconds": 20, "hint": "h"}
+    side_text = screens.step_data(es, view)["side_text"]
+    assert side_text == "Lado: derecha" and "Empezamos" not in side_text
+
+
+@pytest.mark.parametrize(("sides", "expected"), [
+    (["left", "right"], "Left side first, then right"), (["left"], "Left side"), ([], ""), (None, "Right side"),
+])
+def test_a_view_for_a_whole_stretch_shows_its_sides(content: LocaleContent, sides: list[str] | None,
+                                                    expected: str) -> None:
+    """One response may cover a whole stretch (both sides): the view then lists ``sides``; without the key the
+    screen falls back to ``side``, and with an empty list (the bridge) it shows no side at all."""
+    view: dict[str, Any] = {"kind": "step", "title": "R", "stretch": "knee_to_chest", "stretch_name": "knee",
+                            "stretch_number": 1, "stretch_count": 3, "side": "right", "rep": 1, "reps": 1,
+                            "hold_seconds": 20, "hint": "h"}
+    if sides is not None:
+        view["sides"] = sides
+    data = screens.step_data(content, view)
+    assert data["side_text"] == expected
+    assert (data["position_text"], data["stretch_number"], data["stretch_count"]) == ("Stretch 1 of 3", 1, 3)
 
 
 def test_the_countdown_waits_for_the_instructions(skill: CustomSkill) -> None:
@@ -318,7 +368,8 @@ def test_a_single_stretch_has_its_drawing(skill: CustomSkill) -> None:
     device = Device(skill)
     device.send(launch())
     document, data = the_screen(device.send(intent("StretchIntent", Stretch="bridge")))
-    assert data["graphic"] == "bridge" and (data["step"], data["steps"]) == (1, 1)
+    assert data["graphic"] == "bridge" and (data["stretch_number"], data["stretch_count"]) == (1, 1)
+    assert data["side_text"] == ""  # the bridge has no sides
     assert_every_binding_filled(document, data)
 
 
@@ -327,7 +378,53 @@ def test_a_paused_step_stands_still(skill: CustomSkill) -> None:
     document, data = the_screen(device.send(intent("AMAZON.PauseIntent")))
     assert data["counting"] is False
     assert all(button["event"] != "pause" for button in data["buttons"])
+    # The footer offers what the voice offers: resume, not pause.
+    assert data["hint"] == library().for_locale("en-US").phrase("hint_paused")
+    assert "resume" in data["hint"] and "pause" not in data["hint"]
     assert_every_binding_filled(document, data)
+
+
+def test_the_pain_screen_does_not_suggest_stretching(skill: CustomSkill) -> None:
+    for device in (in_routine(skill), Device(skill)):
+        if device.attributes is None:
+            device.send(launch())
+        document, data = the_screen(device.send(intent("PainIntent")))
+        assert document == screens.document("answer")
+        assert "stretch" not in data["hint"].lower().replace("stretch again", "")
+        assert "specialist" in data["hint"]
+    # For the rest of that session no screen leads back to exercise: a topic answer's footer says rest, too.
+    after = Device(skill, user="amzn1.ask.account.AFTER")
+    after.send(launch())
+    after.send(intent("PainIntent"))
+    en = library().for_locale("en-US")
+    topic = next(iter(en.topics.values()))
+    assert the_screen(after.send(intent(topic.intent)))[1]["hint"] == en.phrase("hint_pain")
+    fresh = Device(skill, user="amzn1.ask.account.FRESH")
+    fresh.send(launch())
+    assert the_screen(fresh.send(intent(topic.intent)))[1]["hint"] == en.phrase("hint_answer")
+
+
+def test_a_returning_user_gets_a_screen_at_launch(skill: CustomSkill, content: LocaleContent) -> None:
+    """The welcome back (with a place to resume, after a pain stop, or plain) shows a screen, like any turn."""
+    resuming = in_routine(skill)
+    resuming.send(intent("AMAZON.StopIntent"))
+    document, data = the_screen(resuming.send(launch()))
+    assert document == screens.document("answer") and data["text"].startswith("Welcome back")
+    assert data["hint"] == content.phrase("hint_resume")
+    hurt = in_routine(skill)
+    hurt.attributes = None
+    hurt.device["user"] = "amzn1.ask.account.HURT"
+    hurt.send(launch())
+    hurt.send(intent("StartRoutineIntent", Routine="quick"))
+    hurt.send(intent("PainIntent"))
+    hurt.attributes = None
+    document, data = the_screen(hurt.send(launch()))
+    assert data["text"] == content.phrase("welcome_back_after_pain") and data["hint"] == content.phrase("hint_pain")
+    plain = Device(skill, user="amzn1.ask.account.PLAIN")
+    plain.send(launch())
+    plain.attributes = None
+    document, data = the_screen(plain.send(launch()))
+    assert data["text"] and data["hint"] == content.phrase("hint_welcome")
 
 
 def test_a_round_screen_gets_the_same_document(skill: CustomSkill) -> None:
@@ -375,7 +472,8 @@ def test_an_unknown_touch_gets_the_fallback(skill: CustomSkill, content: LocaleC
     device = in_routine(skill)
     before = copy.deepcopy(device.attributes)
     response = device.send(user_event(arguments))
-    assert content.phrase("routine_fallback") in speech(response).replace("&apos;", "'")
+    said = speech(response).replace("&apos;", "'")
+    assert any(variant in said for variant in content.variants("routine_fallback")), said
     assert device.attributes is not None and before is not None
     assert device.attributes["routine"] == before["routine"]
 
@@ -457,3 +555,18 @@ def test_buttons_named_by_the_view_win(content: LocaleContent) -> None:
             "stretch_count": 1, "step": 1, "steps": 1, "side": "", "rep": 1, "reps": 1, "hold_seconds": 15,
             "hint": "h", "buttons": [{"label": "Go", "event": "next"}, {"label": "", "event": "pause"}]}
     assert screens.step_data(content, view)["buttons"] == [{"label": "Go", "event": "next"}]
+
+
+@pytest.mark.parametrize("locale", ["en-US", "es-ES"])
+def test_every_hint_suggests_words_the_skill_understands(locale: str) -> None:
+    """A footer that says 'Say "resume"' must name something the skill then understands, in that language."""
+    from skill.simulator.nlu import FALLBACK, Understander
+
+    content = library().for_locale(locale)
+    understander = Understander.for_locale(locale)
+    hints = [key for key in content.phrases if key.startswith("hint_")]
+    assert {"hint_paused", "hint_pain", "hint_welcome", "hint_resume", "hint_step", "hint_answer"} <= set(hints)
+    for key in hints:
+        for said in re.findall(r'"([^"]+)"', content.phrase(key)):
+            heard = understander.resolve(said.strip("¿?¡!."))
+            assert heard.intent != FALLBACK, f"{locale} {key}: {said!r} is not understood"

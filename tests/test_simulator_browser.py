@@ -95,10 +95,10 @@ def test_launch_end_new_and_touch(client: FlaskClient) -> None:
     assert turn(client, session_id=session_id, end=True)["exchange"] is None  # nothing open to end
     start = turn(client, session_id=session_id, utterance="guide my stretches", screen=True)
     assert start["exchange"]["screen"]["kind"] == "step"
-    assert start["exchange"]["screen"]["step"] == 1
+    assert start["exchange"]["screen"]["stretch_number"] == 1
     touched = turn(client, session_id=session_id, touch=["next"], screen=True)
     assert touched["exchange"]["request"]["request"]["type"] == "Alexa.Presentation.APL.UserEvent"
-    assert touched["exchange"]["screen"]["step"] == 2
+    assert touched["exchange"]["screen"]["side_text"] == "Right side"
     new = turn(client, session_id=session_id, new=True)
     assert new["exchange"]["request"]["request"]["type"] == "SessionEndedRequest"
     assert turn(client, session_id=session_id, utterance="resume my stretches")["exchange"]["request"][
@@ -192,7 +192,7 @@ def test_talking_to_the_skill_in_the_browser(live_server: str) -> None:
             expect(screen.locator(".countdown")).to_be_visible()
             expect(screen.locator(".routine-progress")).to_be_visible()
             screen.get_by_role("button", name="Next").click()
-            expect(screen.locator(".step-text")).to_contain_text("2 of")
+            expect(screen.locator(".step-text")).to_contain_text("1 of")
             expect(screen.locator(".side-text")).to_contain_text("Right")
             expect(transcript).to_contain_text("Alexa.Presentation.APL.UserEvent")
             page.evaluate("window.scrollTo(0, 0)")

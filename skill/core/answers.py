@@ -18,21 +18,28 @@ def welcome(c: LocaleContent, state: State) -> Reply:
     profile = state.profile
     if profile.caution:  # a red flag last time: say once to see a specialist before stretching again
         profile.caution = False
-        return Reply.ask(Speech(c.phrase("welcome_back_after_pain")), c.phrase("welcome_question"),
-                         c.phrase("what_next_reprompt"))
+        line = c.phrase("welcome_back_after_pain")
+        return Reply.ask(Speech(line), c.phrase("welcome_question"), c.phrase("what_next_reprompt"),
+                         view=_welcome_screen(c, line, "hint_pain"))
     back = coaching.welcome_back(c, state)
     if back is not None:
-        return Reply.ask(Speech(), back, back, offer={"kind": "resume"})
+        return Reply.ask(Speech(), back, back, offer={"kind": "resume"}, view=_welcome_screen(c, back, "hint_resume"))
     if not profile.disclaimer_heard:
         profile.disclaimer_heard = True
         return Reply.ask(Speech(c.phrase("welcome_first")), c.phrase("welcome_question"),
                          c.phrase("what_next_reprompt"),
                          card=Card(c.phrase("skill_name"), c.phrase("disclaimer_card")),
-                         view=answer_view(c, c.phrase("skill_name"), c.phrase("disclaimer_card")))
+                         view=_welcome_screen(c, c.phrase("disclaimer_card"), "hint_welcome"))
     speech = Speech(c.phrase("welcome"))
     if profile.completed_total and state.profile_known:
         speech.say(c.phrase("welcome_stats", count=profile.completed_total))
-    return Reply.ask(speech, c.phrase("welcome_question"), c.phrase("what_next_reprompt"))
+    return Reply.ask(speech, c.phrase("welcome_question"), c.phrase("what_next_reprompt"),
+                     view=_welcome_screen(c, speech.text(), "hint_welcome"))
+
+
+def _welcome_screen(c: LocaleContent, text: str, hint: str) -> dict[str, Any]:
+    """Every launch shows a screen on a screen device (a returning user's too), with a footer that fits it."""
+    return {**answer_view(c, c.phrase("skill_name"), text), "hint": c.phrase(hint)}
 
 
 def topic(c: LocaleContent, state: State, item: Topic) -> Reply:

@@ -311,7 +311,8 @@ def halt(c: LocaleContent, state: State, progress: Progress) -> Reply:
     def told(words: list[str]) -> Reply:
         text = " ".join(words)
         card = Card(title, f"{text}\n\n{c.phrase('disclaimer_card')}")
-        return Reply.tell(Speech(*words), card=card, view=answer_view(c, title, text))
+        view = {**answer_view(c, title, text), "hint": c.phrase("hint_pain")}  # a footer that offers no stretching
+        return Reply.tell(Speech(*words), card=card, view=view)
 
     return told(said).if_unsaved(told(unsaved))
 
@@ -326,7 +327,7 @@ def red_flag_outside(c: LocaleContent, state: State) -> Reply:
     title = c.phrase("pain_card_title")
     return Reply.ask(Speech(said), c.phrase("pain_outside_question"), c.phrase("red_flag_reprompt"),
                      card=Card(title, f"{said}\n\n{c.phrase('disclaimer_card')}"), offer={"kind": "menu"},
-                     view=answer_view(c, title, said))
+                     view={**answer_view(c, title, said), "hint": c.phrase("hint_pain")})
 
 
 def not_after_red_flag(c: LocaleContent) -> Reply:

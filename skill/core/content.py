@@ -57,6 +57,8 @@ PHRASES: dict[str, frozenset[str]] = {
         "no_stretching_after_red_flag": "", "help_red_flag": "", "fallback_red_flag": "",
         "feeling_fine": "", "feeling_fine_routine": "", "feeling_fine_question": "",
         "place_not_saved": "", "stop_not_saved": "", "routine_done_uncounted": "routine", "progress_not_saved": "",
+        "screen_position": "number total", "screen_side": "side", "screen_both_sides": "first second",
+        "hint_paused": "", "hint_pain": "", "hint_welcome": "", "hint_resume": "",
     }.items()
 }
 # Intents whose samples live in intents.yaml, and the slot each may use.

@@ -53,9 +53,12 @@ ASK_STATES_VERSION = "2020-03-31"  # askcliStatesVersion of .ask/ask-states.json
 CATEGORY = "HEALTH_AND_FITNESS"
 
 # The viewport profiles every APL skill must support, as the manifest lists them (developer.amazon.com
-# .../apl-support-for-your-skill.html): hubRoundSmall, hubLandscapeMedium, hubLandscapeLarge, tvLandscapeXLarge.
+# .../apl-support-for-your-skill.html): hubRoundSmall, hubLandscapeMedium, hubLandscapeLarge, tvLandscapeXLarge;
+# and hubLandscapeSmall (Echo Show 5: 960 to 1279 wide, under 600 high), which Amazon recommends. Each is drawn by
+# Amazon's renderer in tests/test_screens_apl.py before it is declared here.
 APL_VIEWPORTS: tuple[dict[str, Any], ...] = (
     {"mode": "HUB", "shape": "ROUND", "minWidth": 100, "maxWidth": 599, "minHeight": 100, "maxHeight": 599},
+    {"mode": "HUB", "shape": "RECTANGLE", "minWidth": 960, "maxWidth": 1279, "minHeight": 100, "maxHeight": 599},
     {"mode": "HUB", "shape": "RECTANGLE", "minWidth": 960, "maxWidth": 1279, "minHeight": 600, "maxHeight": 959},
     {"mode": "HUB", "shape": "RECTANGLE", "minWidth": 1280, "maxWidth": 1920, "minHeight": 600, "maxHeight": 1279},
     {"mode": "TV", "shape": "RECTANGLE", "minWidth": 960, "maxWidth": 960, "minHeight": 540, "maxHeight": 540},

@@ -20,7 +20,7 @@ from skill.core.coaching import capitalised
 from skill.core.content import LocaleContent
 from skill.core.speech import ssml_to_text
 from skill.core.state import ROUTINE
-from skill.handlers.turn import CONTENT, apl_interface, has_screen, session_of
+from skill.handlers.turn import CONTENT, STATE, apl_interface, has_screen, session_of
 from skill.logs import logger
 
 APL_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "content", "apl")
@@ -95,6 +95,11 @@ def _paused(handler_input: HandlerInput) -> bool:
     return isinstance(place, dict) and bool(place.get("paused"))
 
 
+def _red_flag(handler_input: HandlerInput) -> bool:
+    state = handler_input.attributes_manager.request_attributes.get(STATE)
+    return bool(getattr(state, "red_flag", False))
+
+
 def _hold_start_ms(handler_input: HandlerInput) -> int | None:
     """When the spoken hold begins, estimated from the words Alexa says before its first pause.
 
@@ -129,28 +134,47 @@ def answer_data(view: dict[str, Any]) -> dict[str, Any]:
             "hint": str(view.get("hint", ""))}
 
 
+def _side_text(c: LocaleContent, view: dict[str, Any]) -> str:
+    """Which side(s) this screen is about, in the view's own side words.
+
+    A response that covers a whole stretch lists its sides (``sides``, possibly empty); a response for one side
+    names only ``side``. Two sides read "Left side first, then right"; none (the bridge) shows nothing.
+    """
+    sides = view.get("sides")
+    if isinstance(sides, list | tuple):
+        words = [str(side) for side in sides if side]
+        if len(words) >= 2:
+            return _label(_phrase(c, "screen_both_sides", first=words[0], second=words[-1]))
+        return _label(_phrase(c, "screen_side", side=words[0])) if words else ""
+    side = str(view.get("side") or "")
+    return _label(_phrase(c, "screen_side", side=side)) if side else ""
+
+
 def step_data(c: LocaleContent, view: dict[str, Any], *, paused: bool = False,
               hold_start_ms: int | None = None) -> dict[str, Any]:
-    """Everything step.json binds. Numbers stay numbers: the document computes the bars and the countdown."""
-    step, steps = int(view["step"]), max(1, int(view["steps"]))
+    """Everything step.json binds. Numbers stay numbers: the document computes the bar and the countdown.
+
+    The screen counts the way the voice does: "Stretch 2 of 3" and the side, never a step number.
+    """
+    number, count = int(view.get("stretch_number", 1)), max(1, int(view.get("stretch_count", 1)))
     rep, reps = int(view.get("rep", 1)), int(view.get("reps", 1))
     hold = int(view.get("hold_seconds", 0))
-    side = str(view.get("side") or "")
     stretch = str(view.get("stretch", ""))
     return {
         "title": str(view.get("title", "")),
         "stretch_name": _label(str(view.get("stretch_name", ""))),
         "graphic": stretch if stretch in document("step").get("graphics", {}) else "",
-        "step": step,
-        "steps": steps,
-        "step_text": _label(_phrase(c, "card_step", step=step, steps=steps)),
-        "side_text": _label(_phrase(c, "side_cue", side=side)) if side else "",
+        "stretch_number": number,
+        "stretch_count": count,
+        "position_text": _label(_phrase(c, "screen_position", number=number, total=count)),
+        "side_text": _side_text(c, view),
         "rep_text": _label(_phrase(c, "rep_cue", rep=rep, reps=reps)) if reps > 1 else "",
         "hold_seconds": hold,
         "hold_text": _label(_phrase(c, "hold_start", seconds=hold)),
         "hold_start_ms": hold_start_ms or 0,
         "counting": hold_start_ms is not None and hold > 0 and not paused,
-        "hint": str(view.get("hint", "")),
+        # Paused, the screen offers what the voice offers: resume.
+        "hint": _phrase(c, "hint_paused") if paused else str(view.get("hint", "")),
         "buttons": buttons(c, view, paused=paused),
     }
 
@@ -169,10 +193,12 @@ def directives(handler_input: HandlerInput, view: dict[str, Any]) -> list[Any]:
     doc = document(str(kind))
     if not can_render(handler_input, str(doc.get("version", ""))):
         return []
+    content: LocaleContent = handler_input.attributes_manager.request_attributes[CONTENT]
     if kind == "answer":
         data = answer_data(view)
+        if _red_flag(handler_input):  # after pain or tingling nothing on screen may lead back to exercise
+            data["hint"] = _phrase(content, "hint_pain")
     else:
-        content: LocaleContent = handler_input.attributes_manager.request_attributes[CONTENT]
         data = step_data(content, view, paused=_paused(handler_input), hold_start_ms=_hold_start_ms(handler_input))
     size = _document_bytes(str(kind)) + len(json.dumps(data, separators=(",", ":")).encode("utf-8"))
     if size > MAX_DIRECTIVE_BYTES:

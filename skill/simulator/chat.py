@@ -149,7 +149,7 @@ def describe_screen(exchange: Exchange) -> str:
         return ""
     if data.get("kind") == "step":
         fields = [data.get("title"), data.get("stretch_name"),
-                  data.get("step_text") or f"{data.get('step')} of {data.get('steps')}",
+                  data.get("position_text") or f"{data.get('stretch_number')} of {data.get('stretch_count')}",
                   data.get("side_text"), data.get("rep_text"),
                   f"{data.get('hold_seconds')} s" if data.get("hold_seconds") else ""]
     else:

@@ -136,7 +136,7 @@ class Exchange:
         if apl is None:
             return None
         data = dict(apl["datasources"].get(APL_DATASOURCE) or {})
-        data.setdefault("kind", "step" if "steps" in data else "answer")
+        data.setdefault("kind", "step" if "stretch_name" in data else "answer")
         return data
 
     def to_json(self) -> dict[str, Any]:

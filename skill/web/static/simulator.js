@@ -120,9 +120,10 @@
     if (data.graphic && graphics[data.graphic]) head.appendChild(graphic(graphics[data.graphic]));
     head.appendChild(el("h3", "stretch-name", data.stretch_name));
     screen.appendChild(head);
-    const steps = Math.max(1, Number(data.steps) || 1);
-    const step = Number(data.step) || 1;
-    screen.appendChild(el("div", "step-text", data.step_text || ("Step " + step + " of " + steps)));
+    // The screen counts as the voice does: stretch N of M (and the side), never by step.
+    const steps = Math.max(1, Number(data.stretch_count) || 1);
+    const step = Number(data.stretch_number) || 1;
+    screen.appendChild(el("div", "step-text", data.position_text || (step + " / " + steps)));
     const progress = el("div", "bar routine-progress");
     const filled = el("div");
     filled.style.width = Math.round((step / steps) * 100) + "%";
