@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from skill.core import habits
 from skill.core.content import LocaleContent, Routine, RoutineStep
 from skill.core.reply import Card, Reply
 from skill.core.routine import (
@@ -264,6 +265,8 @@ def finish(c: LocaleContent, state: State, outcome: Outcome, lead: Speech) -> Re
     else:
         done = c.phrase("routine_done", routine=name, count=total)
     lead.say(done)
+    if not routine_id.startswith(SINGLE_PREFIX):  # the habit record: whole routines, on the user's local day
+        lead.say(habits.count_routine_day(c, state))
     title = capitalised(name)
     return Reply.ask(lead, c.phrase("routine_done_question"), c.phrase("what_next_reprompt"),
                      card=Card(title, done), offer={"kind": "menu"}, view=answer_view(c, title, done))

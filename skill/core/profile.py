@@ -23,11 +23,13 @@ def _int(value: Any, default: int = 0) -> int:
 
 
 class Profile:
-    __slots__ = ("completed", "disclaimer_heard", "last_visit", "pain_noted", "place", "progress", "visits")
+    __slots__ = ("completed", "disclaimer_heard", "last_visit", "pain_noted", "place", "preferences", "progress",
+                 "stretch_days", "visits")
 
     def __init__(self, progress: Progress | None = None, completed: dict[str, int] | None = None, visits: int = 0,
                  last_visit: str | None = None, disclaimer_heard: bool = False, pain_noted: bool = False,
-                 place: dict[str, Any] | None = None) -> None:
+                 place: dict[str, Any] | None = None, preferences: dict[str, str] | None = None,
+                 stretch_days: list[str] | None = None) -> None:
         self.progress = progress
         self.place = place  # stretch, side and repetition of the saved place
         self.completed = completed if completed is not None else {}
@@ -35,6 +37,8 @@ class Profile:
         self.last_visit = last_visit
         self.disclaimer_heard = disclaimer_heard
         self.pain_noted = pain_noted  # the after-pain welcome was said; it is said once per pain stop
+        self.preferences = preferences if preferences is not None else {}  # name -> value, newest wins
+        self.stretch_days = stretch_days if stretch_days is not None else []  # ISO dates of finished routines
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Profile) and self.to_dict() == other.to_dict()
@@ -59,6 +63,8 @@ class Profile:
             "last_visit": self.last_visit,
             "disclaimer_heard": self.disclaimer_heard,
             "pain_noted": self.pain_noted,
+            "preferences": dict(sorted(self.preferences.items())),
+            "stretch_days": sorted(set(self.stretch_days)),
         }
 
     @classmethod
@@ -74,6 +80,8 @@ class Profile:
             disclaimer_heard=data.get("disclaimer_heard") is True,
             pain_noted=data.get("pain_noted") is True,
             place=_place(data.get("place")),
+            preferences=_preferences(data.get("preferences")),
+            stretch_days=_days(data.get("stretch_days")),
         )
 
 
@@ -84,3 +92,18 @@ def _place(data: Any) -> dict[str, Any] | None:
     side = data.get("side")
     return {"stretch": data["stretch"], "side": side if isinstance(side, str) else None,
             "rep": _int(data.get("rep"), 1)}
+
+
+def _preferences(data: Any) -> dict[str, str]:
+    """Stored preferences as plain strings; anything else in the record is dropped, not trusted."""
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _days(data: Any) -> list[str]:
+    """Stretch days as sorted, unique ISO dates (YYYY-MM-DD); malformed entries are dropped."""
+    if not isinstance(data, list):
+        return []
+    return sorted({d for d in data if isinstance(d, str) and len(d) == 10 and d[4] == "-" and d[7] == "-"
+                   and d.replace("-", "").isdigit()})

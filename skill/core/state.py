@@ -18,11 +18,12 @@ LAST = "last"
 
 
 class State:
-    __slots__ = ("profile", "session")
+    __slots__ = ("profile", "session", "stored")
 
-    def __init__(self, session: dict[str, Any], profile: Profile) -> None:
+    def __init__(self, session: dict[str, Any], profile: Profile, stored: bool = True) -> None:
         self.session = session
         self.profile = profile
+        self.stored = stored  # False when the store could not be read: the profile is not the user's record
 
     @property
     def progress(self) -> Progress | None:

@@ -61,7 +61,7 @@ class ProfileInterceptor(AbstractRequestInterceptor):
         if session is not None and session.new:
             profile.visits += 1
             profile.last_visit = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        request_attributes[STATE] = State(session_of(handler_input), profile)
+        request_attributes[STATE] = State(session_of(handler_input), profile, stored=ok)
         request_attributes[SNAPSHOT] = snapshot
         request_attributes[WRITABLE] = ok
 
