@@ -305,3 +305,8 @@ def test_a_missing_listing_file_is_reported(content_copy: Path) -> None:
     (content_copy / "es" / "listing.yaml").unlink()
     problems = problems_of(content_copy)
     assert any(re.search(r"es/listing\.yaml:1: \(file\): cannot be read", p) for p in problems), problems
+
+
+def test_the_reminders_permission_is_declared(skill_json: dict[str, Any]) -> None:
+    """The skill asks for reminders by voice; Alexa only offers that for a permission the manifest declares."""
+    assert {"name": "alexa::alerts:reminders:skill:readwrite"} in skill_json["manifest"]["permissions"]
