@@ -113,10 +113,10 @@ def test_a_plan_from_the_session_is_checked() -> None:
 
 
 def test_when_words_in_english_and_spanish() -> None:
-    assert habits.when_words(EN, Plan("08:00", "daily"), TUESDAY) == "every day at 8 a.m."
-    assert habits.when_words(EN, Plan("18:30", "weekdays"), TUESDAY) == "every weekday at 6:30 p.m."
-    assert habits.when_words(EN, Plan("18:00", None, "2026-12-02"), TUESDAY) == "tomorrow at 6 p.m."
-    assert habits.when_words(EN, Plan("12:00", None, "2026-12-24"), TUESDAY) == "on December 24 at 12 p.m."
+    assert habits.when_words(EN, Plan("08:00", "daily"), TUESDAY) == "every day at 8 AM"
+    assert habits.when_words(EN, Plan("18:30", "weekdays"), TUESDAY) == "every weekday at 6:30 PM"
+    assert habits.when_words(EN, Plan("18:00", None, "2026-12-02"), TUESDAY) == "tomorrow at 6 PM"
+    assert habits.when_words(EN, Plan("12:00", None, "2026-12-24"), TUESDAY) == "on December 24 at 12 PM"
     assert habits.when_words(ES, Plan("08:00", "daily"), TUESDAY) == "todos los días a las 8:00"
     assert habits.when_words(ES, Plan("18:00", None, "2026-12-24"), TUESDAY) == "el 24 de diciembre a las 18:00"
 
@@ -142,9 +142,9 @@ def test_settings_read_back_defaults_when_nothing_is_stored() -> None:
 def test_settings_read_back_what_is_stored_and_skip_what_they_do_not_know() -> None:
     stored = {"default_routine": "full", "hold_length": "40", "ask_every_side": "yes", "time_zone": "Asia/Tokyo",
               "some_future_key": "whatever"}
-    lines = habits.settings_lines(EN, stored, "Your reminder is set for every day at 8 a.m.")
+    lines = habits.settings_lines(EN, stored, "Your reminder is set for every day at 8 AM")
     assert lines == ["Your default routine is the full routine.", "Holds last 40 seconds.",
-                     EN.phrase("settings_every_side_on"), "Your reminder is set for every day at 8 a.m."]
+                     EN.phrase("settings_every_side_on"), "Your reminder is set for every day at 8 AM"]
     assert not any("Tokyo" in line or "whatever" in line for line in lines)
 
 

@@ -55,7 +55,7 @@ def test_a_daily_reminder_is_created_in_the_device_zone(user: Conversation, fake
                                                        memory_skill: CustomSkill) -> None:
     user.launch()
     said = remind(user, "08:00", "every day")
-    assert words.one_in("reminder_set", said.speech, when="every day at 8 a.m.")
+    assert words.one_in("reminder_set", said.speech, when="every day at 8 AM")
     assert said.open and words.ends_with("what_next", said.speech)
     [reminder] = fake.listed()
     trigger = reminder["trigger"]
@@ -72,7 +72,7 @@ def test_a_daily_reminder_is_created_in_the_device_zone(user: Conversation, fake
 
 def test_weekdays_and_a_one_off_tomorrow(user: Conversation, fake: FakeAlexaApi, words: Words) -> None:
     said = remind(user, "07:30", "every weekday")
-    assert words.one_in("reminder_set", said.speech, when="every weekday at 7:30 a.m.")
+    assert words.one_in("reminder_set", said.speech, when="every weekday at 7:30 AM")
     rule = fake.listed()[0]["trigger"]["recurrence"]["recurrenceRules"][0]
     assert rule.startswith("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;BYHOUR=7;BYMINUTE=30")
     fake.reminders.clear()
@@ -81,7 +81,7 @@ def test_weekdays_and_a_one_off_tomorrow(user: Conversation, fake: FakeAlexaApi,
     tomorrow = local_now("America/Los_Angeles").date().toordinal() + 1
     day = type(local_now("UTC").date()).fromordinal(tomorrow).isoformat()
     said = remind(user, "18:00", None, day)
-    assert words.one_in("reminder_set", said.speech, when="tomorrow at 6 p.m.")
+    assert words.one_in("reminder_set", said.speech, when="tomorrow at 6 PM")
     [one_off] = fake.listed()
     assert "recurrence" not in one_off["trigger"] or not one_off["trigger"]["recurrence"]
     assert one_off["trigger"]["scheduledTime"].startswith(f"{day}T18:00")
@@ -99,7 +99,7 @@ def test_without_a_time_it_asks_and_keeps_the_rhythm(user: Conversation, fake: F
     assert said.speech == EN.phrase("reminder_ask_time") and said.open
     assert fake.listed() == []
     said = user.ask("SetReminderIntent", {"Time": "07:00"})
-    assert words.one_in("reminder_set", said.speech, when="every weekday at 7 a.m.")
+    assert words.one_in("reminder_set", said.speech, when="every weekday at 7 AM")
 
 
 def test_when_is_my_reminder_reads_the_service(user: Conversation, fake: FakeAlexaApi, words: Words) -> None:
@@ -107,7 +107,7 @@ def test_when_is_my_reminder_reads_the_service(user: Conversation, fake: FakeAle
     assert words.one_in("reminder_none", said.speech)
     remind(user, "07:30", "every weekday")
     said = user.ask("ReminderStatusIntent")
-    assert words.one_in("reminder_status", said.speech, when="every weekday at 7:30 a.m.")
+    assert words.one_in("reminder_status", said.speech, when="every weekday at 7:30 AM")
     assert ("GET", "/v1/alerts/reminders") in fake.requests
 
 
@@ -138,7 +138,7 @@ def test_service_errors_are_said_plainly_and_nothing_is_lost(user: Conversation,
     assert fake.listed() == [] and "reminder" not in (stored(memory_skill, user.user_id) or {}).get("preferences", {})
     fake.fail = None
     said = user.ask("SetReminderIntent")  # "try again": what they asked for was kept
-    assert words.one_in("reminder_set", said.speech, when="every day at 8 a.m.")
+    assert words.one_in("reminder_set", said.speech, when="every day at 8 AM")
     assert len(fake.listed()) == 1
 
 
@@ -169,7 +169,7 @@ def test_an_unreadable_time_zone_falls_back_to_the_locale_and_says_so(user: Conv
                                                                      words: Words) -> None:
     fake.zone_status = 500
     said = remind(user, "08:00", "every day")
-    assert words.one_in("reminder_set", said.speech, when="every day at 8 a.m.")
+    assert words.one_in("reminder_set", said.speech, when="every day at 8 AM")
     assert words.one_in("reminder_zone_fallback", said.speech, zone="New York time")
     assert fake.listed()[0]["trigger"]["timeZoneId"] == "America/New_York"
 
@@ -196,7 +196,7 @@ def test_without_permission_alexa_asks_by_voice_and_accepting_creates_what_was_a
     assert fake.listed() == []
     fake.granted = True  # the user said "I approve"
     said = user.permission("ACCEPTED", token=request["token"])
-    assert words.one_in("reminder_set", said.speech, when="every weekday at 7:30 a.m.")
+    assert words.one_in("reminder_set", said.speech, when="every weekday at 7:30 AM")
     assert said.open
     assert fake.listed()[0]["trigger"]["recurrence"]["recurrenceRules"][0].startswith("FREQ=WEEKLY;BYDAY=MO")
 
@@ -209,7 +209,7 @@ def test_accepting_works_from_the_token_when_the_session_attributes_are_lost(
     fake.granted = True
     user.attributes = {}
     said = user.permission("ACCEPTED", token=request["token"])
-    assert words.one_in("reminder_set", said.speech, when="on weekends at 6 a.m.")
+    assert words.one_in("reminder_set", said.speech, when="on weekends at 6 AM")
 
 
 def test_a_no_is_respected_and_never_asked_again_in_the_session(user: Conversation, fake: FakeAlexaApi,
@@ -339,7 +339,7 @@ def test_settings_read_back_the_reminder_too(user: Conversation, words: Words) -
     assert words.one_in("settings_no_reminder", said.speech)
     remind(user, "07:30", "every weekday")
     said = user.ask("SettingsIntent")
-    assert words.one_in("reminder_status", said.speech, when="every weekday at 7:30 a.m.")
+    assert words.one_in("reminder_status", said.speech, when="every weekday at 7:30 AM")
     assert said.open
 
 

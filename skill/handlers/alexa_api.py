@@ -91,8 +91,10 @@ class AlexaApi:
             return call()
         except ServiceException as exc:
             kind = _kind(exc.status_code)
-            # the SDK reports a transport failure (timeout, refused) as status 500 "Call to service failed"
-            logger().warning("alexa api %s failed: %s %s", what, exc.status_code, str(exc)[:200])
+            # the SDK reports a transport failure (timeout, refused) as status 500 "Call to service failed";
+            # a missing permission is an ordinary answer (the skill then asks), not a fault
+            log = logger().info if kind == "permission" else logger().warning
+            log("alexa api %s failed: %s %s", what, exc.status_code, str(exc)[:200])
             raise ServiceFailure(kind, f"{what}: {exc.status_code}") from exc
         except Exception as exc:  # a malformed answer is as useless as none
             logger().warning("alexa api %s failed: %s", what, type(exc).__name__)

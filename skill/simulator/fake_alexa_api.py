@@ -21,6 +21,7 @@ import json
 import threading
 import uuid
 from datetime import UTC, datetime
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -28,19 +29,29 @@ REMINDERS = "/v1/alerts/reminders"
 TIME_ZONE_SUFFIX = "/settings/System.timeZone"
 
 
-class FakeAlexaApi:
-    """The fake's state (tokens, permission, reminders, time zone) and a switch for how it misbehaves.
+class Account:
+    """One user's side of the fake, found by the bearer token: permission, time zone, reminders."""
 
-    ``fail`` makes every reminders call answer that status (401, 429, 500, 503 ...); ``hang`` makes every call
-    never answer (until the server closes); ``zone_status`` does the same for the time-zone call alone.
+    def __init__(self, granted: bool, time_zone: str | None) -> None:
+        self.granted = granted
+        self.time_zone = time_zone
+        self.reminders: dict[str, dict[str, Any]] = {}
+
+
+class FakeAlexaApi:
+    """The fake's accounts (one per bearer token) and switches for how it misbehaves.
+
+    The first account is the constructor's (``token``, ``granted``, ``time_zone`` and ``reminders`` read and
+    write it); ``add_account`` adds more (the simulator shares one server between its sessions). ``fail``
+    makes every reminders call answer that status (429, 500, 503 ...); ``hang`` makes every call never answer
+    (until the server closes); ``zone_status`` does the same for the time-zone call alone. An unknown token
+    gets 401, as Alexa answers a request without a valid token.
     """
 
     def __init__(self, token: str = "test-api-token", time_zone: str | None = "America/Los_Angeles",
                  granted: bool = True) -> None:
         self.token = token
-        self.time_zone = time_zone
-        self.granted = granted
-        self.reminders: dict[str, dict[str, Any]] = {}
+        self.accounts: dict[str, Account] = {token: Account(granted, time_zone)}
         self.requests: list[tuple[str, str]] = []  # (method, path) of every call, for tests
         self.fail: int | None = None
         self.zone_status: int | None = None
@@ -94,10 +105,36 @@ class FakeAlexaApi:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # ---- what a test or the simulator looks at --------------------------------------------------------------
-    def listed(self) -> list[dict[str, Any]]:
+    # ---- accounts ---------------------------------------------------------------------------------------------
+    def add_account(self, token: str, granted: bool = False, time_zone: str | None = None) -> Account:
         with self._lock:
-            return [dict(r) for r in self.reminders.values()]
+            return self.accounts.setdefault(token, Account(granted, time_zone))
+
+    @property
+    def granted(self) -> bool:
+        return self.accounts[self.token].granted
+
+    @granted.setter
+    def granted(self, value: bool) -> None:
+        self.accounts[self.token].granted = value
+
+    @property
+    def time_zone(self) -> str | None:
+        return self.accounts[self.token].time_zone
+
+    @time_zone.setter
+    def time_zone(self, value: str | None) -> None:
+        self.accounts[self.token].time_zone = value
+
+    @property
+    def reminders(self) -> dict[str, dict[str, Any]]:
+        return self.accounts[self.token].reminders
+
+    def listed(self, token: str | None = None) -> list[dict[str, Any]]:
+        """The reminders an account holds (the first account's by default)."""
+        with self._lock:
+            account = self.accounts.get(token or self.token)
+            return [dict(r) for r in account.reminders.values()] if account else []
 
     # ---- serving --------------------------------------------------------------------------------------------
     def _serve(self, http: BaseHTTPRequestHandler, method: str) -> None:
@@ -109,36 +146,38 @@ class FakeAlexaApi:
         if self.hang:
             self._closing.wait(30)  # never answers while the test lasts
             return
-        if http.headers.get("Authorization") != f"Bearer {self.token}":
+        bearer = (http.headers.get("Authorization") or "").removeprefix("Bearer ")
+        account = self.accounts.get(bearer)
+        if account is None:
             return self._send(http, 401, {"code": "UNAUTHORIZED", "message": "bad or missing token"})
         if path.startswith("/v2/devices/") and path.endswith(TIME_ZONE_SUFFIX) and method == "GET":
             if self.zone_status is not None:
                 return self._send(http, self.zone_status, {"code": "ERROR", "message": "time zone unavailable"})
-            if self.time_zone is None:
+            if account.time_zone is None:
                 return self._send(http, 204, None)
-            return self._send(http, 200, self.time_zone)
+            return self._send(http, 200, account.time_zone)
         if not path.startswith(REMINDERS):
             return self._send(http, 404, {"code": "NOT_FOUND", "message": path})
         if self.fail is not None:
             return self._send(http, self.fail, {"code": "ERROR", "message": f"fake failure {self.fail}"})
-        if not self.granted:
+        if not account.granted:
             return self._send(http, 401, {"code": "UNAUTHORIZED", "message": "reminders permission not granted"})
         alert = path[len(REMINDERS):].strip("/")
         if method == "POST" and not alert:
-            return self._create(http, body)
+            return self._create(http, body, account)
         if method == "GET" and not alert:
             with self._lock:
-                alerts = list(self.reminders.values())
+                alerts = list(account.reminders.values())
             return self._send(http, 200, {"totalCount": str(len(alerts)), "alerts": alerts, "links": None})
         with self._lock:
-            found = self.reminders.get(alert)
+            found = account.reminders.get(alert)
             if found is not None and method == "DELETE":
-                del self.reminders[alert]
+                del account.reminders[alert]
         if found is None:
             return self._send(http, 404, {"code": "NOT_FOUND", "message": "no such reminder"})
         return self._send(http, 200, found if method == "GET" else None)
 
-    def _create(self, http: BaseHTTPRequestHandler, body: bytes) -> None:
+    def _create(self, http: BaseHTTPRequestHandler, body: bytes, account: Account) -> None:
         try:
             request = json.loads(body)
             trigger = request["trigger"]
@@ -152,7 +191,7 @@ class FakeAlexaApi:
                     "trigger": trigger, "alertInfo": request["alertInfo"],
                     "pushNotification": request.get("pushNotification") or {"status": "ENABLED"}, "version": "1"}
         with self._lock:
-            self.reminders[token] = reminder
+            account.reminders[token] = reminder
         self._send(http, 200, {"alertToken": token, "createdTime": now, "updatedTime": now, "status": "ON",
                                "version": "1", "href": f"{REMINDERS}/{token}"})
 
@@ -166,3 +205,9 @@ class FakeAlexaApi:
         http.end_headers()
         if data:
             http.wfile.write(data)
+
+
+@cache
+def shared() -> FakeAlexaApi:
+    """One fake per process for the simulator's sessions (each its own account), started on first use."""
+    return FakeAlexaApi(token=f"simulator-{uuid.uuid4().hex}").start()
