@@ -75,3 +75,58 @@ def test_chat_refuse_answers_no_and_the_skill_does_not_ask_again(skill: CustomSk
 def test_chat_grant_without_a_question_grants_ahead(skill: CustomSkill) -> None:
     out = chat(skill, "/grant\nremind me to stretch tomorrow at six pm\n")
     assert "permission granted" in out and "tomorrow at 6 PM" in out and "asks the user" not in out
+
+
+# ------------------------------------------------------------------------------------------- the browser page
+
+
+def test_the_page_api_answers_the_permission_question_and_lists_reminders() -> None:
+    from skill.web.app import create_app
+
+    client = create_app(build_skill(store="memory://", skill_id=SKILL_ID)).test_client()
+    asked = client.post("/simulator/api/turn", json={"utterance": "remind me to stretch every day at eight am"})
+    body = asked.get_json()
+    assert body["exchange"]["asks_permission"] is True and body["reminders"] == []
+    granted = client.post("/simulator/api/turn", json={"session_id": body["session_id"], "permission": "grant"})
+    body = granted.get_json()
+    assert "every day at 8 AM" in body["exchange"]["speech_text"]
+    [reminder] = body["reminders"]
+    assert reminder["rule"].startswith("FREQ=DAILY;BYHOUR=8")
+    ahead = client.post("/simulator/api/turn", json={"session_id": body["session_id"], "permission": "refuse"})
+    assert ahead.get_json()["exchange"] is None  # no question pending: revoked, as in the Alexa app
+
+
+@pytest.mark.browser
+def test_reminders_in_the_browser() -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from skill.web.app import create_app
+    from tests.conftest import Server
+    from tests.test_simulator_browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `bash .ci/setup --browser` to install Debian's Chromium")
+    with Server(create_app(build_skill(store="memory://", skill_id=SKILL_ID))) as server, \
+            sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(f"{server.url}/simulator")
+            expect(page.locator("body")).to_have_attribute("data-ready", "true")
+            page.fill("#utterance", "remind me to stretch every weekday at seven am")
+            page.press("#utterance", "Enter")
+            transcript = page.locator("#transcript")
+            expect(transcript).to_contain_text("Do you give Spine Coach permission to set reminders?")
+            expect(page.locator("#reminders")).to_contain_text("No reminders.")
+            page.click("#grant-reminders")
+            expect(transcript).to_contain_text("every weekday at 7 AM")
+            expect(page.locator("#reminders")).to_contain_text("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;BYHOUR=7")
+            page.fill("#utterance", "stop reminding me")
+            page.press("#utterance", "Enter")
+            expect(transcript).to_contain_text("turned off your stretching reminders")
+            expect(page.locator("#reminders")).to_contain_text("No reminders.")
+            assert not errors, errors
+        finally:
+            browser.close()
