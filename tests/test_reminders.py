@@ -351,3 +351,47 @@ def test_spanish_reminder_speaks_and_is_stored_in_spanish(talk: Callable[..., Co
     assert words.one_in("reminder_set", said.speech, when="todos los días a las 8:00")
     [spoken] = fake.listed()[0]["alertInfo"]["spokenInfo"]["content"]
     assert spoken == {"locale": "es-ES", "text": library().for_locale("es-ES").phrase("reminder_text")}
+
+
+# ------------------------------------------------------------------------------------- a store that fails
+
+
+@pytest.fixture
+def faulty(sqlite_path: Any) -> Any:
+    from skill.assembly import build_skill
+    from tests.alexa import SKILL_ID
+    from tests.test_store_faults import Faulty
+
+    skill = build_skill(store=f"sqlite:///{sqlite_path}", skill_id=SKILL_ID)
+    skill.persistence_adapter = Faulty(skill.persistence_adapter)
+    return skill
+
+
+@pytest.fixture
+def quiet_store_errors(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("CRITICAL", logger="spine_coach")
+
+
+def test_a_failed_save_is_never_counted_later(faulty: Any, talk: Callable[..., Conversation], words: Words,
+                                             quiet_store_errors: None) -> None:
+    user = talk(faulty)
+    faulty.persistence_adapter.fail_save = True
+    finish_quick(user)
+    faulty.persistence_adapter.fail_save = False
+    user.end_session()
+    said = user.ask("ProgressReportIntent")
+    assert words.one_in("progress_none", said.speech)  # the day that was not saved is not claimed
+
+
+def test_an_unreadable_store_gives_no_numbers(faulty: Any, talk: Callable[..., Conversation], words: Words,
+                                             quiet_store_errors: None) -> None:
+    user = talk(faulty)
+    finish_quick(user)
+    faulty.persistence_adapter.fail_get = True
+    user.end_session()
+    said = finish_quick(user)
+    assert words.one_in("routine_done_first", said.speech, routine="quick routine") or \
+        words.pattern("routine_done").search(said.speech)
+    assert not words.pattern("record_after_routine").search(said.speech)  # not "one day" when it may be two
+    said = user.ask("ProgressReportIntent")
+    assert words.one_in("progress_unavailable", said.speech) and said.open
