@@ -100,6 +100,10 @@ def test_the_first_reminder_is_today_if_the_time_is_still_ahead() -> None:
     morning = datetime(2026, 12, 1, 6, 0)
     assert habits.next_start(Plan("08:00", "daily"), morning) == datetime(2026, 12, 1, 8, 0)
     assert habits.next_start(Plan("05:00", "daily"), morning) == datetime(2026, 12, 2, 5, 0)
+    # a one-off whose moment has gone: the next time still ahead, never a reminder in the past
+    assert habits.next_start(Plan("05:00", None, "2026-12-01"), morning) == datetime(2026, 12, 2, 5, 0)
+    assert habits.next_start(Plan("07:00", None, "2026-11-20"), morning) == datetime(2026, 12, 1, 7, 0)
+    assert habits.next_start(Plan("07:00", None, "2026-12-24"), morning) == datetime(2026, 12, 24, 7, 0)
 
 
 def test_a_plan_from_the_session_is_checked() -> None:

@@ -395,3 +395,19 @@ def test_an_unreadable_store_gives_no_numbers(faulty: Any, talk: Callable[..., C
     assert not words.pattern("record_after_routine").search(said.speech)  # not "one day" when it may be two
     said = user.ask("ProgressReportIntent")
     assert words.one_in("progress_unavailable", said.speech) and said.open
+
+
+def test_a_one_off_at_a_time_already_gone_today_is_set_for_tomorrow_and_says_so(
+        user: Conversation, fake: FakeAlexaApi, words: Words) -> None:
+    from datetime import timedelta
+
+    from skill.core.habits import local_now
+
+    now = local_now("America/Los_Angeles")
+    gone = (now - timedelta(hours=1)).strftime("%H:%M")
+    if (now - timedelta(hours=1)).date() != now.date():
+        pytest.skip("just after midnight in Los Angeles: no hour of today has gone yet")
+    said = remind(user, gone, None, now.date().isoformat())
+    assert words.pattern("when_tomorrow").search(said.speech)
+    tomorrow = (now + timedelta(days=1)).date().isoformat()
+    assert fake.listed()[0]["trigger"]["scheduledTime"].startswith(f"{tomorrow}T{gone}")

@@ -175,11 +175,13 @@ def plan_from_slots(time: str | None, recurrence: str | None, day: str | None, t
 
 def next_start(plan: Plan, now_local: datetime) -> datetime:
     """The first moment the reminder fires: today at the time if that is still ahead, else the next day.
-    A one-off on its day; a one-off time already past today moves to tomorrow."""
+    A one-off on its day; a one-off whose moment has passed (a day gone by, a time gone today) takes the next
+    time that is still ahead, as a person saying "remind me at six" a little late would expect."""
     hour, minute = (int(x) for x in plan.time.split(":"))
     if plan.day is not None:
         start = datetime.combine(date.fromisoformat(plan.day), datetime.min.time()).replace(hour=hour, minute=minute)
-        return start if start > now_local else start + timedelta(days=1)
+        if start > now_local:
+            return start
     start = now_local.replace(hour=hour, minute=minute, second=0, microsecond=0)
     return start if start > now_local else start + timedelta(days=1)
 

@@ -92,8 +92,11 @@ def create_reminder(turn: Turn, plan: Plan) -> tuple[Reply, Extras]:
     else:
         state.profile.preferences[habits.TIME_ZONE] = zone
     now = habits.local_now(zone)
+    spec = habits.reminder_spec(c, plan, zone, now)
+    if plan.day is not None and plan.day != spec.start.date().isoformat():  # that moment had passed
+        plan = plan._replace(day=spec.start.date().isoformat())
     try:
-        token = api.create(habits.reminder_spec(c, plan, zone, now))
+        token = api.create(spec)
     except ServiceFailure as failure:
         if failure.kind == "permission":
             return _ask_permission(turn, plan)
