@@ -40,8 +40,8 @@ def test_a_future_day_from_a_wrong_clock_is_not_counted() -> None:
 
 def test_recording_a_day_twice_keeps_one() -> None:
     profile = Profile()
-    habits.record_day(profile, TUESDAY)
-    habits.record_day(profile, TUESDAY)
+    profile.note_stretch_day(TUESDAY.isoformat())
+    profile.note_stretch_day(TUESDAY.isoformat())
     assert profile.stretch_days == ["2026-12-01"]
 
 

@@ -80,7 +80,7 @@ def test_a_turn_returns_what_alexa_would_say_and_the_raw_json(client: FlaskClien
     again = turn(client, session_id=reply["session_id"], utterance="tell me more")
     assert again["session_id"] == reply["session_id"]
     assert again["exchange"]["request"]["session"]["new"] is False
-    assert "synovial" in again["exchange"]["speech_text"]
+    assert "nitrogen" in again["exchange"]["speech_text"]
 
 
 def test_launch_end_new_and_touch(client: FlaskClient) -> None:

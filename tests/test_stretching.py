@@ -275,13 +275,18 @@ def test_pain_mid_routine_stops_at_once_and_is_never_offered_back(memory_skill: 
     assert not words.one_in("resuming", yes.speech)
 
 
-def test_pain_outside_a_routine_still_stops_and_points_to_a_specialist(memory_skill: CustomSkill,
-                                                                       user: Conversation, words: Words) -> None:
+def test_pain_outside_a_routine_points_to_a_specialist_and_warns_next_time(memory_skill: CustomSkill,
+                                                                            user: Conversation, words: Words) -> None:
     user.launch()
     said = user.ask("PainIntent")
-    assert said.speech in words.variants("pain_stop")
-    assert said.ends
+    assert words.one_in("pain_outside", said.speech) and "spine specialist" in said.speech
+    assert not words.one_in("pain_stop", said.speech)
+    assert said.open and "stretch" not in said.reprompt.lower()
     assert stored(memory_skill, user.user_id).get("progress") is None
+    assert stored(memory_skill, user.user_id).get("caution") is True
+    user.ask("AMAZON.StopIntent")
+    back = user.launch()
+    assert any(back.speech.startswith(v) for v in words.variants("welcome_back_after_pain"))
 
 
 def test_explicit_resume_after_pain_warns_first(user: Conversation, words: Words) -> None:

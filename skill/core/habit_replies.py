@@ -127,11 +127,9 @@ def default_routine(c: LocaleContent, state: State) -> str:
 
 def progress(c: LocaleContent, state: State) -> Reply:
     """"How am I doing": the week, the streak and the total, from the stored record only."""
-    if not state.stored:
+    if not state.profile_known:
         return carry_on(c, state, Speech(c.phrase("progress_unavailable")))
-    today = habits.local_now(habits.zone_of(state.profile, c.locale)).date()
-    rec = habits.record(state.profile.stretch_days, today)
-    speech = Speech(habits.progress_report(c, rec))
+    speech = Speech(habits.progress_report(c, habits.record_of(c, state.profile)))
     if state.in_routine:
         return carry_on(c, state, speech)
     return Reply.ask(speech, c.phrase("progress_question"), offer={"kind": "routine", "id": default_routine(c, state)})

@@ -54,13 +54,6 @@ def local_now(zone: str, now: datetime | None = None) -> datetime:
         return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def record_day(profile: Profile, day: date) -> None:
-    """Count a finished routine on its (local) day; the same day twice is still one day."""
-    iso = day.isoformat()
-    if iso not in profile.stretch_days:
-        profile.stretch_days = sorted({*profile.stretch_days, iso})
-
-
 def record(days: list[str], today: date) -> Record:
     """Week, streak and total from the stretch days. A future date (a device with a wrong clock) is ignored."""
     seen = {d for d in days if d <= today.isoformat()}
@@ -288,14 +281,12 @@ def settings_lines(c: LocaleContent, preferences: dict[str, str], reminder: str 
     return lines
 
 
-def count_routine_day(c: LocaleContent, state: Any) -> str | None:
-    """Record today (the user's local day) for a finished routine and return the short record line.
 
-    Nothing is said when the store could not be read this turn: the profile in hand is not the user's
-    record, so any number would be wrong (and the save is skipped anyway)."""
-    profile = state.profile
-    today = local_now(zone_of(profile, c.locale)).date()
-    record_day(profile, today)
-    if not getattr(state, "stored", True):
-        return None
-    return record_line(c, record(profile.stretch_days, today))
+def local_day(c: LocaleContent, profile: Profile) -> str:
+    """Today's date (ISO) where the user is: a routine finished at 11 pm counts for that evening's day."""
+    return local_now(zone_of(profile, c.locale)).date().isoformat()
+
+
+def record_of(c: LocaleContent, profile: Profile) -> Record:
+    """The record as of the user's today."""
+    return record(profile.stretch_days, local_now(zone_of(profile, c.locale)).date())
