@@ -411,3 +411,12 @@ def test_a_one_off_at_a_time_already_gone_today_is_set_for_tomorrow_and_says_so(
     assert words.pattern("when_tomorrow").search(said.speech)
     tomorrow = (now + timedelta(days=1)).date().isoformat()
     assert fake.listed()[0]["trigger"]["scheduledTime"].startswith(f"{tomorrow}T{gone}")
+
+
+def test_a_default_routine_that_could_not_be_saved_is_not_claimed(faulty: Any, talk: Callable[..., Conversation],
+                                                                  words: Words, quiet_store_errors: None) -> None:
+    user = talk(faulty)
+    faulty.persistence_adapter.fail_save = True
+    said = user.ask("DefaultRoutineIntent", {"Routine": "full routine"})
+    assert words.one_in("setting_not_saved", said.speech) and said.open
+    assert not words.one_in("default_routine_set", said.speech, routine="full routine")

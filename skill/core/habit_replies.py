@@ -138,7 +138,7 @@ def progress(c: LocaleContent, state: State) -> Reply:
 def set_default_routine(c: LocaleContent, state: State, routine_id: str) -> Reply:
     state.profile.preferences[habits.DEFAULT_ROUTINE] = routine_id
     speech = Speech(c.phrase("default_routine_set", routine=c.routines[routine_id].name))
-    return carry_on(c, state, speech)
+    return carry_on(c, state, speech).if_unsaved(carry_on(c, state, Speech(c.phrase("setting_not_saved"))))
 
 
 def settings(c: LocaleContent, state: State) -> Reply:
