@@ -174,6 +174,20 @@ def test_an_unreadable_time_zone_falls_back_to_the_locale_and_says_so(user: Conv
     assert fake.listed()[0]["trigger"]["timeZoneId"] == "America/New_York"
 
 
+def test_a_device_without_a_time_zone_setting_gets_the_locales(user: Conversation, fake: FakeAlexaApi,
+                                                               words: Words) -> None:
+    fake.time_zone = None  # the settings API answers 204: no value
+    said = remind(user, "08:00", "every day")
+    assert words.one_in("reminder_zone_fallback", said.speech, zone="New York time")
+    assert fake.listed()[0]["trigger"]["timeZoneId"] == "America/New_York"
+
+
+def test_a_permission_answer_with_a_malformed_token_still_gets_an_answer(user: Conversation,
+                                                                           words: Words) -> None:
+    said = user.permission("ACCEPTED", token="reminder:{not json")
+    assert said.open and said.speech  # nothing pending, nothing to create: it carries on, never silent
+
+
 def test_no_api_endpoint_in_the_request_is_unavailable_not_a_crash(talk: Callable[..., Conversation],
                                                                   words: Words) -> None:
     user = talk(api_endpoint="", api_token="")

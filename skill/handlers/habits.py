@@ -138,6 +138,15 @@ class PermissionResponseHandler(HabitHandler):
         return request.object_type == "Connections.Response" and getattr(request, "name", None) == "AskFor"
 
     def outcome(self, turn: Turn) -> tuple[Reply, Extras]:
+        try:
+            return self._outcome(turn)
+        except Exception:  # the error handler would stay silent on this request type: apologise instead
+            import traceback
+
+            logger().error("permission answer failed:\n%s", traceback.format_exc(limit=5))
+            return replies.service_failed(turn.content, turn.state, "unavailable"), Extras()
+
+    def _outcome(self, turn: Turn) -> tuple[Reply, Extras]:
         c, state = turn.content, turn.state
         request: Any = turn.handler_input.request_envelope.request
         code = str(getattr(getattr(request, "status", None), "code", "") or "")
