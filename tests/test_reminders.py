@@ -185,7 +185,7 @@ def test_a_device_without_a_time_zone_setting_gets_the_locales(user: Conversatio
 def test_a_permission_answer_with_a_malformed_token_still_gets_an_answer(user: Conversation,
                                                                            words: Words) -> None:
     said = user.permission("ACCEPTED", token="reminder:{not json")
-    assert said.open and said.speech  # nothing pending, nothing to create: it carries on, never silent
+    assert said.open and said.speech == EN.phrase("reminder_ask_time")  # what they wanted is lost: ask again
 
 
 def test_no_api_endpoint_in_the_request_is_unavailable_not_a_crash(talk: Callable[..., Conversation],

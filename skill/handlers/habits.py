@@ -160,7 +160,7 @@ class PermissionResponseHandler(HabitHandler):
             replies.habit_session(state).pop("refused", None)
             if plan is not None:
                 return create_reminder(turn, plan)
-            return replies.carry_on(c, state, Speech()), Extras()
+            return replies.ask_time(c, state, {}), Extras()  # what they asked for was lost: ask again
         return replies.permission_answer(c, state, answer), Extras(consent_card=answer == "DENIED")
 
 
