@@ -140,25 +140,32 @@ def test_the_record_in_words() -> None:
 def test_settings_read_back_defaults_when_nothing_is_stored() -> None:
     assert habits.settings_lines(EN, {}, None) == [
         "Your default routine is the quick routine.", EN.phrase("settings_hold_default"),
-        EN.phrase("settings_no_reminder")]
+        EN.phrase("settings_every_side_off"), EN.phrase("settings_no_reminder")]
 
 
 def test_settings_read_back_what_is_stored_and_skip_what_they_do_not_know() -> None:
-    stored = {"default_routine": "full", "hold_length": "40", "ask_every_side": "yes", "time_zone": "Asia/Tokyo",
+    stored = {"default_routine": "full", "hold": "longer", "sides": "ask", "time_zone": "Asia/Tokyo",
               "some_future_key": "whatever"}
-    lines = habits.settings_lines(EN, stored, "Your reminder is set for every day at 8 AM")
-    assert lines == ["Your default routine is the full routine.", "Holds last 40 seconds.",
-                     EN.phrase("settings_every_side_on"), "Your reminder is set for every day at 8 AM"]
+    lines = habits.settings_lines(EN, stored, "Your reminder is set for every day at 8 AM.")
+    assert lines == ["Your default routine is the full routine.", EN.phrase("settings_hold_longer"),
+                     EN.phrase("settings_every_side_on"), "Your reminder is set for every day at 8 AM."]
     assert not any("Tokyo" in line or "whatever" in line for line in lines)
 
 
-@pytest.mark.parametrize("stored", [{"default_routine": "gone"}, {"hold_length": "forever"},
-                                    {"ask_every_side": "maybe"}, {"hold_length": "9999"}])
-def test_malformed_preferences_read_back_as_defaults(stored: dict[str, str]) -> None:
+@pytest.mark.parametrize("stored, hold, sides", [
+    ({"hold": "shorter", "sides": "flow"}, "settings_hold_shorter", "settings_every_side_off"),
+    ({"hold_length": "40", "ask_every_side": "yes"}, "Holds last 40 seconds.", "settings_every_side_on"),
+])
+def test_hold_and_sides_under_either_name(stored: dict[str, str], hold: str, sides: str) -> None:
     lines = habits.settings_lines(EN, stored, None)
-    assert lines[0] == "Your default routine is the quick routine."
-    assert lines[1] in (EN.phrase("settings_hold_default"), EN.phrase("settings_hold_seconds", seconds=40))
-    assert len(lines) == 3
+    assert lines[1] == (EN.phrase(hold) if hold.startswith("settings_") else hold)
+    assert lines[2] == EN.phrase(sides)
+
+
+@pytest.mark.parametrize("stored", [{"default_routine": "gone"}, {"hold": "forever"},
+                                    {"sides": "maybe"}, {"hold_length": "9999"}, {"hold": ""}])
+def test_malformed_preferences_read_back_as_defaults(stored: dict[str, str]) -> None:
+    assert habits.settings_lines(EN, stored, None) == habits.settings_lines(EN, {}, None)
 
 
 def test_the_stored_reminder_reads_back() -> None:

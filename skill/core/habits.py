@@ -248,11 +248,18 @@ def zone_words(c: LocaleContent, zone: str) -> str:
 
 # ----------------------------------------------------------------------------------------------- preferences
 
-# Known preference keys, in the order they are read back; each has a phrase (or a phrase per value).
-# Keys another part of the skill adds without a phrase here are not read back (but never break this).
-KNOWN_SETTINGS = ("default_routine", "hold_length", "ask_every_side")
-YES_VALUES = frozenset({"yes", "true", "on", "1", "always"})
-NO_VALUES = frozenset({"no", "false", "off", "0", "never"})
+# Known preference keys, read back in this order. Holds and sides are set elsewhere (issue 13: "hold" is
+# "longer" or "shorter", absent for standard; "sides" is "ask" for a question after every side, absent or
+# "flow" for a whole stretch per turn); the older names "hold_length" and "ask_every_side" are read too.
+# Keys with no phrase here are not read back (but never break this).
+HOLD_KEYS = ("hold", "hold_length")
+SIDES_KEYS = ("sides", "ask_every_side")
+YES_VALUES = frozenset({"ask", "yes", "true", "on", "1", "always"})
+NO_VALUES = frozenset({"flow", "no", "false", "off", "0", "never"})
+
+
+def _first(preferences: dict[str, str], keys: tuple[str, ...]) -> str:
+    return next((preferences[k] for k in keys if isinstance(preferences.get(k), str)), "").strip().lower()
 
 
 def settings_lines(c: LocaleContent, preferences: dict[str, str], reminder: str | None) -> list[str]:
@@ -263,7 +270,7 @@ def settings_lines(c: LocaleContent, preferences: dict[str, str], reminder: str 
     if routine is None:
         routine = c.routines.get("quick") or next(iter(c.routines.values()))
     lines.append(c.phrase("settings_default_routine", routine=routine.name))
-    hold = preferences.get("hold_length", "").strip().lower().removesuffix("s")
+    hold = _first(preferences, HOLD_KEYS).removesuffix("s")
     if hold.isdigit() and 0 < int(hold) <= 120:
         lines.append(c.phrase("settings_hold_seconds", seconds=int(hold)))
     elif hold in ("long", "longer"):
@@ -272,11 +279,8 @@ def settings_lines(c: LocaleContent, preferences: dict[str, str], reminder: str 
         lines.append(c.phrase("settings_hold_shorter"))
     else:
         lines.append(c.phrase("settings_hold_default"))
-    every_side = preferences.get("ask_every_side", "").strip().lower()
-    if every_side in YES_VALUES:
-        lines.append(c.phrase("settings_every_side_on"))
-    elif every_side in NO_VALUES:
-        lines.append(c.phrase("settings_every_side_off"))
+    every_side = _first(preferences, SIDES_KEYS)
+    lines.append(c.phrase("settings_every_side_on" if every_side in YES_VALUES else "settings_every_side_off"))
     lines.append(reminder or c.phrase("settings_no_reminder"))
     return lines
 
