@@ -96,7 +96,7 @@ def test_a_new_reminder_replaces_ours_instead_of_adding_a_second(user: Conversat
 
 def test_without_a_time_it_asks_and_keeps_the_rhythm(user: Conversation, fake: FakeAlexaApi, words: Words) -> None:
     said = remind(user, None, "every weekday")
-    assert said.speech == EN.phrase("reminder_ask_time") and said.open
+    assert said.speech.endswith(EN.phrase("reminder_ask_time")) and said.open
     assert fake.listed() == []
     said = user.ask("SetReminderIntent", {"Time": "07:00"})
     assert words.one_in("reminder_set", said.speech, when="every weekday at 7 AM")
@@ -185,7 +185,7 @@ def test_a_device_without_a_time_zone_setting_gets_the_locales(user: Conversatio
 def test_a_permission_answer_with_a_malformed_token_still_gets_an_answer(user: Conversation,
                                                                            words: Words) -> None:
     said = user.permission("ACCEPTED", token="reminder:{not json")
-    assert said.open and said.speech == EN.phrase("reminder_ask_time")  # what they wanted is lost: ask again
+    assert said.open and said.speech.endswith(EN.phrase("reminder_ask_time"))  # it was lost: ask again
 
 
 def test_no_api_endpoint_in_the_request_is_unavailable_not_a_crash(talk: Callable[..., Conversation],

@@ -72,7 +72,7 @@ PHRASES: dict[str, frozenset[str]] = {
         "default_routine_set": "routine", "settings_default_routine": "routine", "settings_hold_default": "",
         "settings_hold_seconds": "seconds", "settings_hold_longer": "", "settings_hold_shorter": "",
         "settings_every_side_on": "", "settings_every_side_off": "", "settings_no_reminder": "",
-        "setting_not_saved": "",
+        "setting_not_saved": "", "reminder_time_hint": "",
     }.items()
 }
 # Intents whose samples live in intents.yaml, and the slot each may use.

@@ -46,7 +46,7 @@ def carry_on(c: LocaleContent, state: State, speech: Speech) -> Reply:
 def ask_time(c: LocaleContent, state: State, known: dict[str, Any]) -> Reply:
     """The user wants a reminder but gave no time: keep the rhythm or day and ask for the time."""
     habit_session(state)["pending"] = known
-    return Reply.ask(Speech(), c.phrase("reminder_ask_time"))
+    return Reply.ask(Speech(c.phrase("reminder_time_hint")), c.phrase("reminder_ask_time"))
 
 
 def stored_plan(value: str | None) -> Plan | None:

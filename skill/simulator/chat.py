@@ -117,9 +117,11 @@ class Printer:
             return
         if exchange.request.get("session", {}).get("new") and exchange.extra.get("index", 0) > 0:
             self.line(self._dim("  · new session"))
-        if exchange.asks_permission:
-            self.line("Alexa: (asks the user) Do you give Spine Coach permission to set reminders? "
-                      "Say I approve, or no.")
+        if exchange.asks_permission:  # Alexa's own words, not the skill's: the simulator stands in for them
+            spanish = str(exchange.request.get("request", {}).get("locale", "")).startswith("es")
+            self.line("Alexa: (asks the user) " + (
+                "¿Das permiso a Entrenador de espalda para crear recordatorios? Di apruebo, o no." if spanish else
+                "Do you give Spine Coach permission to set reminders? Say I approve, or no."))
             self.line(self._dim("  · the skill asked for the reminders permission: type /grant, /refuse, "
                                 "or I approve / no"))
         else:
