@@ -104,6 +104,9 @@ def test_the_first_reminder_is_today_if_the_time_is_still_ahead() -> None:
     assert habits.next_start(Plan("05:00", None, "2026-12-01"), morning) == datetime(2026, 12, 2, 5, 0)
     assert habits.next_start(Plan("07:00", None, "2026-11-20"), morning) == datetime(2026, 12, 1, 7, 0)
     assert habits.next_start(Plan("07:00", None, "2026-12-24"), morning) == datetime(2026, 12, 24, 7, 0)
+    # without the zone's clock (no tz database), the day Alexa resolved stands
+    assert habits.next_start(Plan("05:00", None, "2026-12-01"), morning, False) == datetime(2026, 12, 1, 5, 0)
+    assert habits.zone_data("America/New_York") and not habits.zone_data("Not/AZone")
 
 
 def test_a_plan_from_the_session_is_checked() -> None:

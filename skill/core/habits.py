@@ -73,6 +73,17 @@ def days_words(c: LocaleContent, count: int) -> str:
     return c.phrase("days_one") if count == 1 else c.phrase("days_many", count=count)
 
 
+def zone_data(zone: str) -> bool:
+    """Whether this runtime can convert to ``zone`` (a Lambda image without the tz database cannot)."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(zone)
+    except (ImportError, LookupError, ValueError, OSError):
+        return False
+    return True
+
+
 def record_line(c: LocaleContent, rec: Record) -> str:
     """The short line said at the end of a routine: this week and the streak."""
     return c.phrase("record_after_routine", week=days_words(c, rec.week), streak=days_words(c, rec.streak))
@@ -166,14 +177,14 @@ def plan_from_slots(time: str | None, recurrence: str | None, day: str | None, t
     return Plan(hour, rhythm if one_day is None else None, one_day), {}
 
 
-def next_start(plan: Plan, now_local: datetime) -> datetime:
+def next_start(plan: Plan, now_local: datetime, clock_known: bool = True) -> datetime:
     """The first moment the reminder fires: today at the time if that is still ahead, else the next day.
     A one-off on its day; a one-off whose moment has passed (a day gone by, a time gone today) takes the next
     time that is still ahead, as a person saying "remind me at six" a little late would expect."""
     hour, minute = (int(x) for x in plan.time.split(":"))
     if plan.day is not None:
         start = datetime.combine(date.fromisoformat(plan.day), datetime.min.time()).replace(hour=hour, minute=minute)
-        if start > now_local:
+        if start > now_local or not clock_known:  # without the zone's clock, trust Alexa's resolved day
             return start
     start = now_local.replace(hour=hour, minute=minute, second=0, microsecond=0)
     return start if start > now_local else start + timedelta(days=1)
@@ -201,7 +212,8 @@ class Spec(NamedTuple):
 
 def reminder_spec(c: LocaleContent, plan: Plan, zone: str, now_local: datetime) -> Spec:
     """The reminder for a plan: when, in which zone, how often, and what Alexa says when it fires."""
-    return Spec(next_start(plan, now_local), zone, recurrence_rule(plan), c.phrase("reminder_text"), c.locale)
+    start = next_start(plan, now_local, zone_data(zone))
+    return Spec(start, zone, recurrence_rule(plan), c.phrase("reminder_text"), c.locale)
 
 
 def plan_of_rule(rule: str | None, start: str | None) -> Plan | None:
