@@ -183,3 +183,11 @@ def test_profile_reads_preferences_and_days_defensively() -> None:
     assert profile.preferences == {"default_routine": "full"}
     assert profile.stretch_days == ["2026-11-30", "2026-12-01"]
     assert Profile.from_dict({"preferences": "x", "stretch_days": {}}).to_dict()["stretch_days"] == []
+
+
+def test_a_day_without_a_time_is_kept_for_the_next_turn() -> None:
+    plan, known = habits.plan_from_slots(None, None, "2026-12-02", TUESDAY)
+    assert plan is None and known["day"] == "2026-12-02"
+    assert habits.plan_from_slots("18:00", None, None, TUESDAY, known) == (Plan("18:00", None, "2026-12-02"), {})
+    # a new rhythm said with the time replaces the day kept from before
+    assert habits.plan_from_slots("07:00", "weekdays", None, TUESDAY, known) == (Plan("07:00", "weekdays"), {})
