@@ -100,15 +100,22 @@ class AlexaApi:
         except ServiceException as exc:
             kind = _kind(exc.status_code)
             # the SDK reports a transport failure (timeout, refused) as status 500 "Call to service failed";
-            # a missing permission is an ordinary answer (the skill then asks), not a fault
+            # a missing permission is an ordinary answer (the skill then asks), not a fault. The message may
+            # quote the URL, which holds the device id: scrubbed like every other log line.
             log = logger().info if kind == "permission" else logger().warning
-            log("alexa api %s failed: %s %s", what, exc.status_code, str(exc)[:200])
+            log("alexa api %s failed: %s %s", what, exc.status_code, self._scrub(str(exc)[:300]))
             raise ServiceFailure(kind, f"{what}: {exc.status_code}") from exc
         except Exception as exc:  # a malformed answer is as useless as none
             logger().warning("alexa api %s failed: %s", what, type(exc).__name__)
             raise ServiceFailure("unavailable", f"{what}: {type(exc).__name__}") from exc
         finally:
             _TIMEOUT.reset(token)
+
+    def _scrub(self, text: str) -> str:
+        from skill.handlers.interceptors import sensitive_values
+        from skill.logs import scrub
+
+        return scrub(text, sensitive_values(self.handler_input))
 
     def time_zone(self) -> str | None:
         """The device's time zone from the settings API, or None when it cannot be read."""

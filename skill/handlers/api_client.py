@@ -6,6 +6,7 @@ cold start), on the first turn that really calls an Alexa API.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from ask_sdk_core.api_client import DefaultApiClient
@@ -15,6 +16,8 @@ from urllib3.util import parse_url
 
 # Plain HTTP only to this machine: the local fake of the Alexa API in tests and the simulator.
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+# urllib3 logs every request line at DEBUG, and Alexa's URLs hold the device id: never below INFO.
+logging.getLogger("urllib3.connectionpool").setLevel(max(logging.INFO, logging.getLogger("urllib3").level))
 
 
 class TimedApiClient(DefaultApiClient):
