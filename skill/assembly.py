@@ -8,7 +8,8 @@ from functools import cache
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
-from skill.handlers import asking, fulfil, help, interceptors, stretching, touch
+from skill.handlers import asking, fulfil, habits, help, interceptors, stretching, touch
+from skill.handlers.alexa_api import LazyApiClient
 from skill.persistence import adapter_from_url, store_url
 
 SKILL_ID_ENV = "SPINE_COACH_SKILL_ID"
@@ -16,10 +17,11 @@ SKILL_ID_ENV = "SPINE_COACH_SKILL_ID"
 
 def build_skill(store: str | None = None, skill_id: str | None = None) -> CustomSkill:
     """Assemble handlers, interceptors and the store. Order matters: safety first, fallback last."""
-    builder = CustomSkillBuilder(persistence_adapter=adapter_from_url(store or store_url()))
+    # The api client reaches Alexa's services (reminders, device settings); it loads requests on first use.
+    builder = CustomSkillBuilder(persistence_adapter=adapter_from_url(store or store_url()), api_client=LazyApiClient())
     builder.skill_id = skill_id if skill_id is not None else (os.environ.get(SKILL_ID_ENV) or None)
-    for handler in (*fulfil.HANDLERS, *stretching.HANDLERS, *asking.HANDLERS, *touch.HANDLERS, *help.HANDLERS,
-                    *help.LAST_RESORT):
+    for handler in (*fulfil.HANDLERS, *stretching.HANDLERS, *asking.HANDLERS, *habits.HANDLERS, *touch.HANDLERS,
+                    *help.HANDLERS, *help.LAST_RESORT):
         builder.add_request_handler(handler)
     for request_interceptor in interceptors.REQUEST:
         builder.add_global_request_interceptor(request_interceptor)

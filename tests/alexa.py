@@ -23,9 +23,11 @@ from skill.core.speech import ssml_problems
 SKILL_ID = "amzn1.ask.skill.0f1e2d3c-4b5a-4697-8899-aabbccddeeff"
 API_ENDPOINT = "https://api.amazonalexa.com"
 # The custom slot types of the interaction model, per slot name (interaction_models/<locale>.json).
-SLOT_TYPES = {"Routine": "RoutineName", "Stretch": "StretchName"}
+SLOT_TYPES = {"Routine": "RoutineName", "Stretch": "StretchName", "Recurrence": "RecurrenceName"}
 # The slots Alexa sends (filled or not) for each intent that has any.
-INTENT_SLOTS = {"StartRoutineIntent": ("Routine",), "StretchIntent": ("Stretch",), "SkipIntent": ("Stretch",)}
+INTENT_SLOTS = {"StartRoutineIntent": ("Routine",), "StretchIntent": ("Stretch",), "SkipIntent": ("Stretch",),
+                "SetReminderIntent": ("Time", "Recurrence", "Date"), "DefaultRoutineIntent": ("Routine",)}
+API_TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.test-token"
 
 Send = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -61,8 +63,14 @@ def session_ended_request(locale: str = "en-US", reason: str = "USER_INITIATED",
 def resolve(locale: str, slot_name: str, spoken: str) -> tuple[str, str] | None:
     """Alexa's entity resolution for our custom types: a value or synonym (case-insensitive) -> (id, name)."""
     content = library().for_locale(locale)
-    pool = {"Routine": content.routines, "Stretch": content.stretches}.get(slot_name, {})
     wanted = spoken.strip().lower()
+    if slot_name == "Recurrence":  # RecurrenceName: ids daily|weekdays|weekends, words from the phrases
+        for rid in ("daily", "weekdays", "weekends"):
+            words = content.variants(f"recurrence_{rid}")
+            if wanted in (w.lower() for w in words):
+                return rid, words[0]
+        return None
+    pool = {"Routine": content.routines, "Stretch": content.stretches}.get(slot_name, {})
     for item in pool.values():
         if wanted in (w.lower() for w in (item.name, *item.synonyms)):
             return item.id, item.name
@@ -104,9 +112,19 @@ def intent_request(name: str, slots: dict[str, str | None] | None = None, *, loc
     return request("IntentRequest", locale, dialogState="COMPLETED", intent=intent)
 
 
+def connections_response(answer: str, *, token: str = "", code: str = "200", locale: str = "en-US",
+                         scope: str = "alexa::alerts:reminders:skill:readwrite") -> dict[str, Any]:
+    """Alexa's answer to our AskFor request: the user's ACCEPTED, DENIED or NOT_ANSWERED (code 200), or a
+    failed request (another code, e.g. where voice permission is unavailable)."""
+    return request("Connections.Response", locale, name="AskFor", token=token,
+                   status={"code": code, "message": "OK" if code == "200" else "failed"},
+                   payload={"permissionScope": scope, "status": answer})
+
+
 def envelope(req: dict[str, Any], *, user_id: str, device_id: str = "amzn1.ask.device.TEST",
              skill_id: str = SKILL_ID, session_id: str | None = None, new: bool = True,
-             attributes: dict[str, Any] | None = None, screen: bool = False) -> dict[str, Any]:
+             attributes: dict[str, Any] | None = None, screen: bool = False, api_endpoint: str = API_ENDPOINT,
+             api_token: str = API_TOKEN) -> dict[str, Any]:
     """The whole request envelope: version, session, context.System and the request."""
     interfaces: dict[str, Any] = {}
     if screen:
@@ -125,8 +143,8 @@ def envelope(req: dict[str, Any], *, user_id: str, device_id: str = "amzn1.ask.d
                 "application": {"applicationId": skill_id},
                 "user": {"userId": user_id},
                 "device": {"deviceId": device_id, "supportedInterfaces": interfaces},
-                "apiEndpoint": API_ENDPOINT,
-                "apiAccessToken": "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.test-token",
+                "apiEndpoint": api_endpoint,
+                "apiAccessToken": api_token,
             }
         },
         "request": req,
@@ -240,6 +258,15 @@ class Said(dict):
     def attributes(self) -> dict[str, Any]:
         return self.get("sessionAttributes") or {}
 
+    @property
+    def directives(self) -> list[dict[str, Any]]:
+        return self.get("response", {}).get("directives") or []
+
+    @property
+    def hands_over(self) -> bool:
+        """A Connections.SendRequest: Alexa talks to the user, then resumes this session with the answer."""
+        return any(d.get("type") == "Connections.SendRequest" for d in self.directives)
+
 
 # --------------------------------------------------------------------------------------------------- words
 
@@ -281,13 +308,16 @@ class Conversation:
     """
 
     def __init__(self, send: Send, *, locale: str = "en-US", user_id: str | None = None,
-                 device_id: str | None = None, skill_id: str = SKILL_ID, check: bool = True) -> None:
+                 device_id: str | None = None, skill_id: str = SKILL_ID, check: bool = True,
+                 api_endpoint: str = API_ENDPOINT, api_token: str = API_TOKEN) -> None:
         self.send = send
         self.locale = locale
         self.user_id = user_id or new_id("amzn1.ask.account.")
         self.device_id = device_id or new_id("amzn1.ask.device.")
         self.skill_id = skill_id
         self.check = check
+        self.api_endpoint = api_endpoint  # where the skill calls Alexa's services (a local fake in tests)
+        self.api_token = api_token
         self.session_id: str | None = None
         self.attributes: dict[str, Any] = {}
         self.new = True
@@ -303,7 +333,8 @@ class Conversation:
             self.attributes = {}
             self.new = True
         event = envelope(req, user_id=self.user_id, device_id=self.device_id, skill_id=self.skill_id,
-                         session_id=self.session_id, new=self.new, attributes=self.attributes)
+                         session_id=self.session_id, new=self.new, attributes=self.attributes,
+                         api_endpoint=self.api_endpoint, api_token=self.api_token)
         self.new = False
         said = Said(self.send(copy.deepcopy(event)))
         self.history.append((event, said))
@@ -311,7 +342,7 @@ class Conversation:
             found = problems(said)
             assert not found, f"bad response to {req.get('intent', {}).get('name') or req['type']}: {found}"
         self.attributes = copy.deepcopy(said.attributes)
-        if end_after or said.ends:
+        if end_after or (said.ends and not said.hands_over):
             self.end_session()
         return said
 
@@ -328,6 +359,10 @@ class Conversation:
     def ask(self, intent: str, slots: dict[str, str | None] | None = None, **kwargs: Any) -> Said:
         """An intent, in the open session or (one-shot) in a new one."""
         return self._post(intent_request(intent, slots, locale=self.locale, skill_id=self.skill_id, **kwargs))
+
+    def permission(self, answer: str, **kwargs: Any) -> Said:
+        """Alexa comes back after asking the user for a permission (Connections.Response, same session)."""
+        return self._post(connections_response(answer, locale=self.locale, **kwargs))
 
     def ended(self, reason: str = "USER_INITIATED", error: dict[str, str] | None = None) -> Said:
         """Alexa tells the skill the session ended; nothing said can keep it open."""

@@ -40,7 +40,11 @@ LOCALES = library().locales
 NUMBERS = {"number": 2, "total": 3, "count": 4, "rep": 1, "reps": 2, "seconds": 30, "step": 5, "steps": 11}
 TEXTS = {"stretch": "knee & <hip> \"stretch\"", "routine": "quick & easy routine", "description": "a < b > c.",
          "routines": "quick & full", "stretches": "bridge & twist", "side": "left", "left": "3 steps",
-         "minutes": "4 minutes", "first": "left", "second": "right"}
+         "minutes": "4 minutes", "first": "left", "second": "right", "week": "3 days", "streak": "2 days",
+         "when": "every day at 8 AM",
+         "zone": "New York time", "city": "New York", "time": "8 AM", "half": "a.m.", "minute": "05",
+         "month": "May", "value": "longer"}
+NUMBERS.update({"hour12": 8, "hour24": 20, "day": 2})
 
 
 def fill(text: str) -> str:

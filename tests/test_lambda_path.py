@@ -36,6 +36,10 @@ def test_answering_a_launch_loads_no_dev_only_module(store: str, tmp_path: Path)
     heavy = sorted(m for m in modules if m.split(".")[0] in DEV_ONLY or m.startswith(DEV_ONLY))
     assert heavy == [], f"the Lambda path imported {heavy}"
     assert "logging" not in modules, "logging costs ~8 ms of cold start; the request log line needs none"
+    # The skill has an api client for Alexa's services, but its HTTP stack loads on the first real call only.
+    service_path = sorted(m for m in modules if m.split(".")[0] in ("requests", "urllib3", "charset_normalizer")
+                          or m in ("ask_sdk_core.api_client", "skill.handlers.api_client"))
+    assert service_path == [], f"a launch loaded the HTTP client: {service_path}"
 
 
 def test_the_dynamodb_store_is_the_only_reason_to_load_boto3() -> None:

@@ -335,3 +335,8 @@ def test_any_alias_is_accepted_as_the_endpoint(tmp_path: Path) -> None:
     assert main(["manifest", "--output", str(tmp_path), "--endpoint-arn", arn]) == 0
     m = json.loads((tmp_path / "skill-package" / "skill.json").read_text(encoding="utf-8"))["manifest"]
     assert m["apis"]["custom"]["endpoint"] == {"uri": arn}
+
+
+def test_the_reminders_permission_is_declared(skill_json: dict[str, Any]) -> None:
+    """The skill asks for reminders by voice; Alexa only offers that for a permission the manifest declares."""
+    assert {"name": "alexa::alerts:reminders:skill:readwrite"} in skill_json["manifest"]["permissions"]

@@ -20,7 +20,7 @@ from skill.core.content import CUSTOM_INTENTS, Library, library, load_raw
 from skill.core.profile import Profile
 from skill.core.state import State
 from skill.devtools.models import MODELS_DIR, build_model, expected_files, render
-from skill.handlers import asking, help, stretching
+from skill.handlers import asking, habits, help, stretching
 from skill.handlers.turn import CONTENT, STATE
 
 LOCALES = library().locales
@@ -31,7 +31,7 @@ REQUIRED_BUILT_INS = {
 }
 LAUNCH_WORDS = {"ask", "tell", "open", "launch", "start", "play", "load", "begin", "enable"}
 FORBIDDEN_WORDS = {"alexa", "echo", "amazon", "skill", "app", *LAUNCH_WORDS}
-HANDLERS = (*stretching.HANDLERS, *asking.HANDLERS, *help.HANDLERS)  # assembly order, last resort apart
+HANDLERS = (*stretching.HANDLERS, *asking.HANDLERS, *habits.HANDLERS, *help.HANDLERS)  # assembly order, not last resort
 REBUILD = "run `python -m skill build-models` and commit interaction_models/"
 
 

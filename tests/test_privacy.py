@@ -183,3 +183,23 @@ def test_a_store_error_that_quotes_the_key_does_not_leak_it(memory_skill: Custom
     _, records = captured(capsys, everything)
     assert any("store read failed" in r for r in records)
     assert not [r for r in records if leaks(r)]
+
+
+def test_reminder_calls_log_no_device_id(memory_skill: CustomSkill, capsys: pytest.CaptureFixture[str],
+                                        everything: pytest.LogCaptureFixture) -> None:
+    """Alexa's service URLs carry the device id (/v2/devices/{id}/...): failures and HTTP debug lines must
+    not. A service that answers, and one that is gone (the error message quotes the whole URL)."""
+    from skill.simulator.fake_alexa_api import FakeAlexaApi
+
+    with FakeAlexaApi(token="privacy-token") as fake:
+        url = fake.url
+        user = Conversation(sender(memory_skill), user_id=USER, device_id=DEVICE, api_endpoint=url,
+                            api_token="privacy-token")
+        user.ask("SetReminderIntent", {"Time": "08:00", "Recurrence": "every day"})
+        fake.fail = 500
+        user.ask("ReminderStatusIntent")
+    user.ask("SetReminderIntent", {"Time": "08:00", "Recurrence": "every day"})  # the server is gone now
+    out, records = captured(capsys, everything)
+    assert any("alexa api" in r for r in records), "the failures were logged"
+    assert not leaks(out), leaks(out)
+    assert not [r for r in records if leaks(r)], [r for r in records if leaks(r)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from skill.core import habits
 from skill.core.content import LocaleContent, Routine, RoutineStep
 from skill.core.reply import Card, Reply
 from skill.core.routine import (
@@ -266,8 +267,8 @@ def finish(c: LocaleContent, state: State, outcome: Outcome, lead: Speech) -> Re
     state.profile.completed[routine_id] = state.profile.completed.get(routine_id, 0) + 1
     total = state.profile.completed_total
     single = routine_id.startswith(SINGLE_PREFIX)
-    if not single:
-        state.profile.note_stretch_day(state.today)
+    if not single:  # the habit record: whole routines only, on the user's own (local) day
+        state.profile.note_stretch_day(habits.local_day(c, state.profile))
     if single:
         done = c.phrase("stretch_done", stretch=name)
     elif not state.profile_known:  # the store could not be read: the count would be made up
@@ -283,7 +284,8 @@ def finish(c: LocaleContent, state: State, outcome: Outcome, lead: Speech) -> Re
                          c.phrase("what_next_reprompt"), card=Card(title, words), offer={"kind": "menu"},
                          view=answer_view(c, title, words))
 
-    reply = said(done)
+    record = habits.record_line(c, habits.record_of(c, state.profile)) if not single and state.profile_known else None
+    reply = said(f"{done} {record}" if record else done)
     if not single:
         reply.if_unsaved(said(f"{c.phrase('routine_done_uncounted', routine=name)} {c.phrase('progress_not_saved')}"))
     return reply

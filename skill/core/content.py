@@ -59,6 +59,23 @@ PHRASES: dict[str, frozenset[str]] = {
         "place_not_saved": "", "stop_not_saved": "", "routine_done_uncounted": "routine", "progress_not_saved": "",
         "screen_position": "number total", "screen_side": "side", "screen_both_sides": "first second",
         "hint_paused": "", "hint_pain": "", "hint_welcome": "", "hint_resume": "",
+        # the daily habit (issue 16)
+        "days_none": "", "days_one": "", "days_many": "count", "record_after_routine": "week streak",
+        "progress_report": "week streak total", "progress_no_streak": "week total", "progress_none": "",
+        "progress_question": "", "progress_unavailable": "", "reminder_text": "", "reminder_set": "when",
+        "reminder_zone_fallback": "zone", "zone_words": "city", "clock": "hour12 hour24 minute half",
+        "clock_on_hour": "hour12 hour24 minute half", "clock_am": "", "clock_pm": "", "when_daily": "time",
+        "when_weekdays": "time", "when_weekends": "time", "when_today": "time", "when_tomorrow": "time",
+        "when_once": "time day month", **{f"month_{n}": "" for n in range(1, 13)},
+        "recurrence_daily": "", "recurrence_weekdays": "", "recurrence_weekends": "",
+        "reminder_ask_time": "", "reminder_none": "", "reminder_status": "when", "reminder_cancelled": "",
+        "reminder_cancel_none": "", "reminder_permission_card": "", "reminder_permission_card_title": "",
+        "reminder_permission_refused": "", "reminder_permission_not_answered": "",
+        "reminder_permission_asked_before": "", "reminder_throttled": "", "reminder_unavailable": "",
+        "default_routine_set": "routine", "settings_default_routine": "routine", "settings_hold_default": "",
+        "settings_hold_seconds": "seconds", "settings_hold_longer": "", "settings_hold_shorter": "",
+        "settings_every_side_on": "", "settings_every_side_off": "", "settings_no_reminder": "",
+        "setting_not_saved": "", "reminder_time_hint": "",
     }.items()
 }
 # Intents whose samples live in intents.yaml, and the slot each may use.
@@ -66,6 +83,10 @@ CUSTOM_INTENTS: dict[str, frozenset[str]] = {
     "TellMeMoreIntent": frozenset(), "StartRoutineIntent": frozenset({"Routine"}),
     "StretchIntent": frozenset({"Stretch"}), "HowManyLeftIntent": frozenset(),
     "SkipIntent": frozenset({"Stretch"}), "PainIntent": frozenset(), "FeelingFineIntent": frozenset(),
+    # the daily habit (issue 16)
+    "SetReminderIntent": frozenset({"Time", "Recurrence", "Date"}), "CancelReminderIntent": frozenset(),
+    "ReminderStatusIntent": frozenset(), "ProgressReportIntent": frozenset(),
+    "DefaultRoutineIntent": frozenset({"Routine"}), "SettingsIntent": frozenset(),
 }
 DENIAL_INTENT = "FeelingFineIntent"  # may name a symptom only to deny it (red_flags.yaml: negations)
 

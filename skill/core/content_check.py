@@ -26,7 +26,7 @@ from skill.core.content import (
 )
 from skill.core.yamlfile import LocatedDoc, Path_, load_located
 
-SAMPLE_RE = re.compile(r"^(?:[^\W\d_]|[ '.\-]|\{(?:Routine|Stretch)\})+$")
+SAMPLE_RE = re.compile(r"^(?:[^\W\d_]|[ '.\-]|\{[A-Z][A-Za-z]*\})+$")  # which slots: checked per intent
 ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 INTENT_RE = re.compile(r"^[A-Z][A-Za-z]*Intent$")
 MAX_TEXT = 2000  # far below Alexa's 8,000-character speech limit; a longer content line is a mistake

@@ -372,6 +372,10 @@ def answers_can_fulfill(lib: Library) -> bool:
     return all("canFulfillIntent" in r and "outputSpeech" not in r for r in responses)
 
 
+# Reminders: the daily habit sets "time to stretch" reminders (asked by voice; see skill/handlers/habits.py).
+PERMISSIONS = ("alexa::alerts:reminders:skill:readwrite",)
+
+
 def build_manifest(lib: Library, listings: dict[str, Listing], options: Options, *,
                    can_fulfill: bool = False) -> dict[str, Any]:
     """skill.json for every locale of the content, deterministic for given content and options."""
@@ -423,6 +427,7 @@ def build_manifest(lib: Library, listings: dict[str, Listing], options: Options,
             "testingInstructions": testing or "",
         },
         "apis": {"custom": custom},
+        "permissions": [{"name": scope} for scope in PERMISSIONS],
         "privacyAndCompliance": privacy,
     }}
 

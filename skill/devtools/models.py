@@ -15,12 +15,23 @@ BUILT_INS = (
     "AMAZON.PreviousIntent", "AMAZON.RepeatIntent", "AMAZON.StartOverIntent", "AMAZON.PauseIntent",
     "AMAZON.ResumeIntent",
 )
-SLOT_TYPES = {"Routine": "RoutineName", "Stretch": "StretchName"}
+SLOT_TYPES = {"Routine": "RoutineName", "Stretch": "StretchName", "Time": "AMAZON.TIME", "Date": "AMAZON.DATE",
+              "Recurrence": "RecurrenceName"}
+RECURRENCES = ("daily", "weekdays", "weekends")  # RecurrenceName ids; the words are phrases recurrence_<id>
 
 
 def _type(name: str, items: list[Any]) -> dict[str, Any]:
     return {"name": name, "values": [
         {"id": item.id, "name": {"value": item.name, "synonyms": list(item.synonyms)}} for item in items]}
+
+
+def _recurrence_type(c: LocaleContent) -> dict[str, Any]:
+    """How often a reminder repeats: the first wording of each is its value, the others its synonyms."""
+    values = []
+    for rid in RECURRENCES:
+        words = c.variants(f"recurrence_{rid}")
+        values.append({"id": rid, "name": {"value": words[0], "synonyms": list(words[1:])}})
+    return {"name": "RecurrenceName", "values": values}
 
 
 def build_model(c: LocaleContent) -> dict[str, Any]:
@@ -41,7 +52,7 @@ def build_model(c: LocaleContent) -> dict[str, Any]:
         "modelConfiguration": {"fallbackIntentSensitivity": {"level": "LOW"}},
         "intents": intents,
         "types": [_type("RoutineName", list(c.routines.values())),
-                  _type("StretchName", list(c.stretches.values()))],
+                  _type("StretchName", list(c.stretches.values())), _recurrence_type(c)],
     }}}
 
 

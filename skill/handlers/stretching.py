@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from skill.core import coaching
+from skill.core.habit_replies import default_routine
 from skill.core.reply import Reply
 from skill.core.routine import SINGLE_PREFIX, Command
 from skill.core.speech import Speech
@@ -21,13 +22,14 @@ NAVIGATION = {
 
 
 class StartRoutineHandler(SpineHandler):
-    """"Guide my stretches" starts the quick routine; a named routine starts that one."""
+    """"Guide my stretches" starts the user's default routine (the quick one unless they chose); a named
+    routine starts that one."""
 
     intents = ("StartRoutineIntent",)
 
     def answer(self, turn: Turn) -> Reply:
         spoken = turn.slot("Routine")
-        routine = turn.content.find("routine", spoken) if spoken else "quick"
+        routine = turn.content.find("routine", spoken) if spoken else default_routine(turn.content, turn.state)
         if routine is None:
             return coaching.unknown(turn.content, "routine")
         return coaching.start(turn.content, turn.state, routine)

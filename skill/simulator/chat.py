@@ -54,6 +54,10 @@ Type what you would say to Alexa. Commands:
   /touch EVENT     touch a screen button (sends an APL UserEvent, e.g. /touch next)
   /locale xx-XX    talk in another locale ({locales})
   /screen on|off   a device with or without a screen
+  /grant           allow reminders: answers Alexa's permission question with "I approve" (or, with no
+                   question pending, grants the permission as the Alexa app would)
+  /refuse          refuse reminders: answers "no" (or revokes the permission)
+  /reminders       the reminders the (local, fake) Alexa holds for this user
   /help            this text
   /quit            leave the chat (Ctrl-D works too)"""
 DIM, RESET = "\033[2m", "\033[0m"
@@ -113,7 +117,15 @@ class Printer:
             return
         if exchange.request.get("session", {}).get("new") and exchange.extra.get("index", 0) > 0:
             self.line(self._dim("  · new session"))
-        self.line(f"Alexa: {exchange.speech_text}" if exchange.speech_text else "Alexa: (says nothing)")
+        if exchange.asks_permission:  # Alexa's own words, not the skill's: the simulator stands in for them
+            spanish = str(exchange.request.get("request", {}).get("locale", "")).startswith("es")
+            self.line("Alexa: (asks the user) " + (
+                "¿Das permiso a Entrenador de espalda para crear recordatorios? Di apruebo, o no." if spanish else
+                "Do you give Spine Coach permission to set reminders? Say I approve, or no."))
+            self.line(self._dim("  · the skill asked for the reminders permission: type /grant, /refuse, "
+                                "or I approve / no"))
+        else:
+            self.line(f"Alexa: {exchange.speech_text}" if exchange.speech_text else "Alexa: (says nothing)")
         if exchange.reprompt_text:
             self.line(f"  (reprompt: {exchange.reprompt_text})")
         card = exchange.card
@@ -270,6 +282,19 @@ class Chat:
         elif command == "/screen":
             self.session.screen = rest.lower() in ("on", "yes", "true", "1")
             self.printer.note(f"  · screen {'on' if self.session.screen else 'off'}")
+        elif command in ("/grant", "/refuse"):
+            answered = self._run(self.session.permission, command == "/grant")
+            if answered is None:
+                self.printer.note(f"  · reminders permission {'granted' if command == '/grant' else 'refused'} "
+                                  "(as in the Alexa app)")
+            self._show(answered)
+        elif command == "/reminders":
+            held = self.session.reminders()
+            if not held:
+                self.printer.note("  · no reminders")
+            for reminder in held:
+                self.printer.note(f"  · reminder {reminder['time']} {reminder['zone']} "
+                                  f"{reminder['rule'] or 'once'}: {reminder['text']}")
         elif command == "/help":
             self.printer.note(HELP.format(locales=", ".join(locales())))
         else:

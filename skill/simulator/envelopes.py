@@ -74,6 +74,7 @@ class Conversation:
         skill_id: str = DEFAULT_SKILL_ID,
         screen: bool = False,
         api_access_token: str | None = None,
+        api_endpoint: str | None = None,
     ) -> None:
         self.locale = locale
         self.user_id = user_id or _random_id("amzn1.ask.account.")
@@ -81,6 +82,7 @@ class Conversation:
         self.skill_id = skill_id
         self.screen = screen
         self.api_access_token = api_access_token or f"eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.{secrets.token_urlsafe(48)}"
+        self.api_endpoint = api_endpoint  # None: Alexa's regional endpoint for the locale (a local fake otherwise)
         self.attributes: dict[str, Any] = {}
         self.session_id = ""
         self.new = True
@@ -116,7 +118,9 @@ class Conversation:
             if directive.get("type") == "Alexa.Presentation.APL.RenderDocument":
                 self.apl_token = directive.get("token")
         end = response.get("shouldEndSession")
-        if end is None:
+        if any(d.get("type") == "Connections.SendRequest" for d in response.get("directives") or []):
+            pass  # Alexa asks the user (a permission, say) and resumes this session with Connections.Response
+        elif end is None:
             self.open = self.open and self.screen
         else:
             self.open = self.open and not end
@@ -138,7 +142,7 @@ class Conversation:
                 "application": {"applicationId": self.skill_id},
                 "user": {"userId": self.user_id},
                 "device": {"deviceId": self.device_id, "supportedInterfaces": interfaces},
-                "apiEndpoint": _API_ENDPOINTS.get(self.locale, "https://api.amazonalexa.com"),
+                "apiEndpoint": self.api_endpoint or _API_ENDPOINTS.get(self.locale, "https://api.amazonalexa.com"),
                 "apiAccessToken": self.api_access_token,
             }
         }
@@ -189,6 +193,16 @@ class Conversation:
         envelope = self._envelope(self._request("SessionEndedRequest", **fields))
         self.close()
         return envelope
+
+    def connections_response(self, answer: str, token: str, code: str = "200",
+                             name: str = "AskFor") -> dict[str, Any]:
+        """Alexa resumes the session after our Connections.SendRequest: the user's ACCEPTED, DENIED or
+        NOT_ANSWERED (status code 200), or another code when the request itself failed."""
+        return self._envelope(self._request(
+            "Connections.Response", name=name, token=token,
+            status={"code": code, "message": "OK" if code == "200" else "request failed"},
+            payload={"permissionScope": "alexa::alerts:reminders:skill:readwrite", "status": answer},
+        ))
 
     def apl_user_event(
         self, arguments: list[Any], token: str | None = None, source_id: str = "simulatorButton"

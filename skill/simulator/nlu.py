@@ -1042,6 +1042,11 @@ class Understander:
         if ref.kind == "duration":
             iso = _duration_iso(spoken, self.lang)
             return SlotValue(ref.name, iso or spoken, None, None), iso is not None
+        if ref.type_name in ("AMAZON.TIME", "AMAZON.DATE"):  # "eight a m" -> "08:00", as Alexa sends it
+            from skill.simulator.spoken_time import alexa_value
+
+            value = alexa_value(ref.type_name, spoken, self.lang)
+            return SlotValue(ref.name, value or spoken, None, None), value is not None
         return SlotValue(ref.name, spoken, None, None), True
 
     # ---- tolerant pass ------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from ask_sdk_core.skill import CustomSkill
 
 from skill.core.speech import ssml_to_text
 from skill.entry import handle_event
+from skill.simulator import fake_alexa_api
 from skill.simulator.envelopes import DEFAULT_SKILL_ID, Conversation
 from skill.simulator.nlu import FALLBACK, LAUNCH, Resolution, Understander, slots_to_request
 
@@ -35,6 +36,11 @@ RENDER_DOCUMENT = "Alexa.Presentation.APL.RenderDocument"
 APL_DATASOURCE = "spine"
 #: Words that end a session on a device before any intent is matched (Alexa sends SessionEndedRequest).
 EXIT_WORDS = frozenset({"exit", "quit", "salir", "sal"})
+#: Answers to Alexa's own permission question ("Do you give Spine Coach permission ...? Say I approve or no").
+APPROVE_WORDS = frozenset({"yes", "i approve", "approve", "yes please", "sure", "ok", "okay", "sí", "si",
+                           "apruebo", "lo apruebo", "vale", "de acuerdo"})
+REFUSE_WORDS = frozenset({"no", "no thanks", "no thank you", "i don't approve", "no gracias", "no lo apruebo"})
+SEND_REQUEST = "Connections.SendRequest"
 
 
 def locales() -> list[str]:
@@ -56,13 +62,19 @@ def _speech(node: dict[str, Any] | None) -> str:
 class Exchange:
     """One request and the skill's response, with the readers a person (or a test) looks at."""
 
-    kind: str  # "launch", "intent", "touch" or "end"
+    kind: str  # "launch", "intent", "touch", "permission" (Connections.Response) or "end"
     request: dict[str, Any]
     response: dict[str, Any]
     utterance: str | None = None
     resolution: Resolution | None = None
     session_open: bool = False  # after this response, as the device would treat it
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def asks_permission(self) -> bool:
+        """The skill handed over to Alexa to ask the user for a permission (Connections.SendRequest AskFor)."""
+        return any(d.get("type") == SEND_REQUEST and d.get("name") == "AskFor"
+                   for d in self.body.get("directives") or [])
 
     @property
     def request_type(self) -> str:
@@ -163,9 +175,15 @@ class OfflineSession:
             skill = get_skill()
         self.skill = skill
         self.models_dir = Path(models_dir)
+        # Alexa's services (reminders, the device's time zone) are a local fake: nothing leaves this machine.
+        # Reminders start not granted, as for a new user; the skill asks by voice, /grant or /refuse answers.
+        self.alexa_api = fake_alexa_api.shared()
         self.conversation = Conversation(locale, user_id=user_id, skill_id=skill.skill_id or DEFAULT_SKILL_ID,
-                                         screen=screen)
+                                         screen=screen, api_endpoint=self.alexa_api.url)
+        self.alexa_account = self.alexa_api.add_account(self.conversation.api_access_token, granted=False,
+                                                        time_zone="America/New_York")
         self.history: list[Exchange] = []
+        self.pending_permission: dict[str, Any] | None = None  # the AskFor directive Alexa is asking about
 
     # ---- settings that may change between turns -------------------------------------------------------------
     @property
@@ -207,8 +225,36 @@ class OfflineSession:
         if absorb:
             self.conversation.absorb(response)
         exchange = Exchange(kind, envelope, response, utterance, resolution, self.conversation.open)
+        self.pending_permission = next((d for d in exchange.body.get("directives") or []
+                                        if d.get("type") == SEND_REQUEST and d.get("name") == "AskFor"), None)
         self.history.append(exchange)
         return exchange
+
+    # ---- Alexa's services (the local fake) --------------------------------------------------------------------
+    def permission(self, grant: bool | None) -> Exchange | None:
+        """Answer Alexa's permission question (True: "I approve", False: "no", None: silence). Without a
+        question pending, grant or revoke the permission as the user would in the Alexa app (returns None)."""
+        if grant is not None:
+            self.alexa_account.granted = grant
+        asked = self.pending_permission
+        if asked is None:
+            return None
+        answer = {True: "ACCEPTED", False: "DENIED", None: "NOT_ANSWERED"}[grant]
+        envelope = self.conversation.connections_response(answer, str(asked.get("token") or ""))
+        return self._send("permission", envelope)
+
+    def reminders(self) -> list[dict[str, Any]]:
+        """The reminders the fake Alexa holds for this user: {"token", "time", "rule", "zone", "text"}."""
+        out = []
+        for alert in self.alexa_api.listed(self.conversation.api_access_token):
+            trigger = alert.get("trigger") or {}
+            recurrence = trigger.get("recurrence") or {}
+            spoken = ((alert.get("alertInfo") or {}).get("spokenInfo") or {}).get("content") or [{}]
+            out.append({"token": alert.get("alertToken"),
+                        "time": recurrence.get("startDateTime") or trigger.get("scheduledTime"),
+                        "rule": (recurrence.get("recurrenceRules") or [None])[0], "zone": trigger.get("timeZoneId"),
+                        "text": spoken[0].get("text")})
+        return out
 
     def launch(self) -> Exchange:
         """"Alexa, open spine coach": always a new session (an open one is simply replaced, as on a device)."""
@@ -217,6 +263,12 @@ class OfflineSession:
     def say(self, utterance: str) -> Exchange:
         """A typed line: understood offline, sent as the request Alexa would send."""
         text = utterance.strip()
+        if self.pending_permission is not None:  # Alexa's own question is open: this line answers it
+            said = text.lower().strip(".!¡¿?")
+            exchange = self.permission(True if said in APPROVE_WORDS else False if said in REFUSE_WORDS else None)
+            assert exchange is not None
+            exchange.utterance = utterance
+            return exchange
         if text.lower().strip(".!") in EXIT_WORDS and self.open:
             ended = self.end()
             assert ended is not None

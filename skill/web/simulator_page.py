@@ -8,10 +8,14 @@ drives skill.simulator.session.OfflineSession, the same path as ``python -m skil
 API (all JSON):
   GET  /simulator/api/locales   -> {"locales": [...], "default": "en-US"}
   POST /simulator/api/turn      {"session_id"?, "user_id"?, "locale"?, "screen"?, and one of
-                                 "utterance": str | "launch": true | "end": true | "new": true | "touch": [args]}
-                                -> {"session_id", "user_id", "session_open", "exchange": null or
-                                    {"utterance", "resolution", "request", "response", "speech_text",
-                                     "reprompt_text", "card", "session_attributes", "apl", "screen"}}
+                                 "utterance": str | "launch": true | "end": true | "new": true | "touch": [args]
+                                 | "permission": "grant" | "refuse"}
+                                -> {"session_id", "user_id", "session_open", "reminders": [...], "exchange": null
+                                    or {"utterance", "resolution", "request", "response", "speech_text",
+                                     "reprompt_text", "card", "session_attributes", "apl", "screen",
+                                     "asks_permission"}}
+"permission" answers Alexa's reminders permission question when the skill asked one (else it grants or revokes
+the permission, as the Alexa app would); "reminders" are those the session's local fake Alexa API holds.
 Sessions live in this process's memory, keyed by a random id, at most MAX_SESSIONS (the least recently used is
 dropped). The page talks to the skill without Alexa's request signatures, so a server others can reach should
 leave it out: SPINE_COACH_SIMULATOR=0. Dev-only: the Lambda package never contains this module.
@@ -91,6 +95,7 @@ def exchange_json(exchange: Exchange | None) -> dict[str, Any] | None:
         "session_open": exchange.session_open,
         "apl": exchange.apl,
         "screen": exchange.screen,
+        "asks_permission": exchange.asks_permission,
     }
 
 
@@ -154,6 +159,8 @@ def blueprint(limit: int = MAX_SESSIONS) -> Blueprint:
             exchange = offline.end()
         elif body.get("new"):
             exchange = offline.new()
+        elif body.get("permission") in ("grant", "refuse"):
+            exchange = offline.permission(body["permission"] == "grant")
         elif isinstance(body.get("touch"), list) and body["touch"]:
             exchange = offline.touch([str(a) for a in body["touch"]][:5])
         elif isinstance(body.get("utterance"), str) and body["utterance"].strip():
@@ -163,9 +170,9 @@ def blueprint(limit: int = MAX_SESSIONS) -> Blueprint:
             else:
                 exchange = offline.say(utterance)
         else:
-            return _bad("say something: utterance, launch, end, new or touch")
+            return _bad("say something: utterance, launch, end, new, touch or permission")
         return jsonify({"session_id": session_id, "user_id": offline.user_id, "session_open": offline.open,
-                        "exchange": exchange_json(exchange)})
+                        "reminders": offline.reminders(), "exchange": exchange_json(exchange)})
 
     return bp
 

@@ -52,6 +52,20 @@
     $("response-json").textContent = JSON.stringify(exchange.response, null, 2);
   }
 
+  function showReminders(reminders) {
+    // What the local fake Alexa API holds for this user: time, zone, how often, and what Alexa will say.
+    const list = $("reminders");
+    list.textContent = "";
+    if (!reminders || !reminders.length) {
+      list.appendChild(el("li", "empty", "No reminders."));
+      return;
+    }
+    for (const r of reminders) {
+      list.appendChild(el("li", "reminder", (r.time || "") + " " + (r.zone || "") + " · " + (r.rule || "once") +
+        " · " + (r.text || "")));
+    }
+  }
+
   function showSessionState(open) {
     const badge = $("session-state");
     badge.textContent = open ? "session open" : "session closed";
@@ -239,13 +253,24 @@
     state.sessionId = reply.session_id;
     if (reply.user_id) localStorage.setItem(USER_KEY, reply.user_id);
     showSessionState(reply.session_open);
+    showReminders(reply.reminders);
     const exchange = reply.exchange;
     if (!exchange) {
-      addLine("note", "No session was open.");
+      if (payload.permission) {
+        addLine("note", "Reminders permission " + (payload.permission === "grant" ? "granted" : "refused") +
+          " (as in the Alexa app).");
+      } else {
+        addLine("note", "No session was open.");
+      }
       return reply;
     }
     if (exchange.kind === "end") {
       addLine("note", "SessionEndedRequest (" + exchange.request.request.reason + "): the session is closed.");
+    } else if (exchange.asks_permission) {
+      addLine("alexa", "Alexa (asks the user): Do you give Spine Coach permission to set reminders? " +
+        "Say I approve, or no.", [["meta", describe(exchange) + " · Connections.SendRequest AskFor: " +
+        "answer with Allow reminders / Refuse reminders, or say I approve / no"]]);
+      showCard(exchange.card);
     } else {
       addLine("alexa", "Alexa: " + (exchange.speech_text || "(says nothing)"), [
         ["reprompt", exchange.reprompt_text ? "Reprompt: " + exchange.reprompt_text : ""],
@@ -299,6 +324,8 @@
     addLine("note", "The next line starts a new session.");
   });
   $("end-session").addEventListener("click", () => send({ end: true }, "(ends the session)"));
+  $("grant-reminders").addEventListener("click", () => send({ permission: "grant" }, "(allows reminders)"));
+  $("refuse-reminders").addEventListener("click", () => send({ permission: "refuse" }, "(refuses reminders)"));
   $("new-user").addEventListener("click", () => {
     localStorage.removeItem(USER_KEY);
     state.sessionId = null;
