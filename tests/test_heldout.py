@@ -58,15 +58,15 @@ def test_utterances_of_missing_intents_wait_until_the_intent_exists(tmp_path: Pa
         "  - {text: why does my back crack, intent: WhyCrackIntent}\n"
         "out_of_domain: [what's the weather in paris]\n", encoding="utf-8")
     (tmp_path / "habits_en.yaml").write_text(
-        "language: en\nutterances:\n  - {text: remind me to stretch at seven, intent: SetReminderIntent}\n",
+        "language: en\nutterances:\n  - {text: play my stretching playlist, intent: PlaylistIntent}\n",
         encoding="utf-8")
     corpus = ev.load("en", tmp_path)
     assert len(corpus.cases) == 2
     understander = ev.understander_for("en")
     report = ev.evaluate(corpus, understander)
-    assert (report.n_in_domain, report.correct, report.skipped["SetReminderIntent"]) == (1, 1, 1)
+    assert (report.n_in_domain, report.correct, report.skipped["PlaylistIntent"]) == (1, 1, 1)
     assert (report.n_ood, report.ood_caught) == (1, 1)
-    assert "skipped (intents not in the model yet): SetReminderIntent x1" in ev.render(report)
+    assert "skipped (intents not in the model yet): PlaylistIntent x1" in ev.render(report)
 
 
 def test_stop_cancel_and_home_are_one_class() -> None:
