@@ -77,6 +77,8 @@ LAZY = {
     "bench": ("skill.devtools.bench", "add_arguments", "run", "cold-start and warm latency benchmark"),
     "load": ("skill.devtools.load", "add_arguments", "run", "load test: gunicorn + SQLite, many users"),
     "dialogs": ("skill.simulator.dialogs", "add_arguments", "run", "run the dialog scripts"),
+    "timing": ("skill.devtools.timing", "add_arguments", "run",
+               "each turn's estimated length beside an espeak-ng rendering"),
 }
 
 

@@ -12,6 +12,8 @@ from skill.core.routine import Command
 from skill.core.speech import Speech
 from skill.core.state import TOPIC, State
 
+MORE_HEARD = "more_heard"  # the topic whose "tell me more" was already said: a second ask gets "that's all"
+
 
 def welcome(c: LocaleContent, state: State) -> Reply:
     """The launch: a stored routine place comes first, then the first-visit note, then a plain hello."""
@@ -38,6 +40,7 @@ def welcome(c: LocaleContent, state: State) -> Reply:
 def topic(c: LocaleContent, state: State, item: Topic) -> Reply:
     """A one-breath answer, its card, and the follow-up offer as the question."""
     state.session[TOPIC] = item.id
+    state.session.pop(MORE_HEARD, None)
     return Reply.ask(Speech(item.speech), item.offer.ask, f"{c.phrase('offer_reprompt')} {item.offer.ask}",
                      card=Card(item.title, f"{item.card}\n\n{c.phrase('card_note')}"), offer=_offer_of(item),
                      view=answer_view(c, item.title, item.card))
@@ -48,9 +51,11 @@ def tell_more(c: LocaleContent, state: State) -> Reply:
     item = c.topics.get(state.last_topic or "")
     if item is None:
         return Reply.ask(Speech(c.phrase("no_more_detail")), c.phrase("what_next"), c.phrase("what_next_reprompt"))
-    if not item.more:
-        return Reply.ask(Speech(c.phrase("no_more_detail")), item.offer.ask, offer=_offer_of(item))
+    if not item.more or state.session.get(MORE_HEARD) == item.id:
+        return Reply.ask(Speech(c.phrase("no_more_detail")), item.offer.ask,
+                         f"{c.phrase('offer_reprompt')} {item.offer.ask}", offer=_offer_of(item))
     state.session[TOPIC] = item.id
+    state.session[MORE_HEARD] = item.id
     return Reply.ask(Speech(item.more), item.offer.ask, f"{c.phrase('offer_reprompt')} {item.offer.ask}",
                      card=Card(item.title, f"{item.card}\n\n{item.more}\n\n{c.phrase('card_note')}"),
                      offer=_offer_of(item), view=answer_view(c, item.title, f"{item.card}\n\n{item.more}"))
@@ -76,28 +81,35 @@ def yes(c: LocaleContent, state: State) -> Reply:
             return coaching.command(c, state, Command.NEXT)
         case "menu":
             return Reply.ask(Speech(), c.phrase("what_next"), c.phrase("what_next_reprompt"))
-    return Reply.ask(Speech(c.phrase("nothing_offered")), c.phrase("what_next"), c.phrase("what_next_reprompt"))
+    # An open question ("What would you like to do?"): yes means "go on, what can I do?"
+    return Reply.ask(Speech(c.phrase("yes_open")), c.phrase("what_next"), c.phrase("what_next_reprompt"))
 
 
 def no(c: LocaleContent, state: State) -> Reply:
-    """No declines the offer: menus end politely, a declined resume starts fresh, "ready?" waits."""
+    """No declines the offer: menus and open questions end politely, a declined resume keeps the place and
+    offers a fresh start, "ready?" pauses, and no to carrying on after a pause stops with the place saved."""
     offer = state.offer or {}
     match offer.get("kind"):
         case "menu":
             return goodbye(c)
         case "resume":
-            state.keep_progress(None)
-            return Reply.ask(Speech(c.phrase("starting_fresh")), c.phrase("welcome_question"),
-                             c.phrase("what_next_reprompt"))
+            progress = state.progress
+            routine = coaching.routine_of(c, progress.routine) if progress else None
+            if progress is None or routine is None:
+                return Reply.ask(Speech(c.phrase("declined")), c.phrase("what_next"), c.phrase("what_next_reprompt"))
+            return Reply.ask(Speech(c.phrase("resume_declined", routine=routine.name)),
+                             c.phrase("resume_declined_question"), offer={"kind": "routine", "id": routine.id})
         case "next":
+            if coaching.live(c, state) is None:
+                return goodbye(c)
             return coaching.command(c, state, Command.PAUSE)
         case "paused":
-            reply = coaching.command(c, state, Command.PAUSE)
-            reply.speech = Speech(c.phrase("take_your_time"))
-            return reply
+            if coaching.live(c, state) is None:
+                return goodbye(c)
+            return coaching.command(c, state, Command.STOP)
     if offer:
         return Reply.ask(Speech(c.phrase("declined")), c.phrase("what_next"), c.phrase("what_next_reprompt"))
-    return Reply.ask(Speech(c.phrase("nothing_offered")), c.phrase("what_next"), c.phrase("what_next_reprompt"))
+    return goodbye(c)
 
 
 def help_(c: LocaleContent, state: State) -> Reply:

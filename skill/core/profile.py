@@ -23,11 +23,12 @@ def _int(value: Any, default: int = 0) -> int:
 
 
 class Profile:
-    __slots__ = ("completed", "disclaimer_heard", "last_visit", "pain_noted", "place", "progress", "visits")
+    __slots__ = ("completed", "disclaimer_heard", "last_visit", "pain_noted", "place", "preferences", "progress",
+                 "visits")
 
     def __init__(self, progress: Progress | None = None, completed: dict[str, int] | None = None, visits: int = 0,
                  last_visit: str | None = None, disclaimer_heard: bool = False, pain_noted: bool = False,
-                 place: dict[str, Any] | None = None) -> None:
+                 place: dict[str, Any] | None = None, preferences: dict[str, str] | None = None) -> None:
         self.progress = progress
         self.place = place  # stretch, side and repetition of the saved place
         self.completed = completed if completed is not None else {}
@@ -35,6 +36,7 @@ class Profile:
         self.last_visit = last_visit
         self.disclaimer_heard = disclaimer_heard
         self.pain_noted = pain_noted  # the after-pain welcome was said; it is said once per pain stop
+        self.preferences = preferences if preferences is not None else {}  # said by voice: sides, hold
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Profile) and self.to_dict() == other.to_dict()
@@ -59,6 +61,7 @@ class Profile:
             "last_visit": self.last_visit,
             "disclaimer_heard": self.disclaimer_heard,
             "pain_noted": self.pain_noted,
+            "preferences": dict(sorted(self.preferences.items())),
         }
 
     @classmethod
@@ -74,6 +77,7 @@ class Profile:
             disclaimer_heard=data.get("disclaimer_heard") is True,
             pain_noted=data.get("pain_noted") is True,
             place=_place(data.get("place")),
+            preferences=_preferences(data.get("preferences")),
         )
 
 
@@ -84,3 +88,10 @@ def _place(data: Any) -> dict[str, Any] | None:
     side = data.get("side")
     return {"stretch": data["stretch"], "side": side if isinstance(side, str) else None,
             "rep": _int(data.get("rep"), 1)}
+
+
+def _preferences(data: Any) -> dict[str, str]:
+    """Text preferences only; anything else stored under the key is dropped, never trusted."""
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, str)}

@@ -15,7 +15,7 @@ BUILT_INS = (
     "AMAZON.PreviousIntent", "AMAZON.RepeatIntent", "AMAZON.StartOverIntent", "AMAZON.PauseIntent",
     "AMAZON.ResumeIntent",
 )
-SLOT_TYPES = {"Routine": "RoutineName", "Stretch": "StretchName"}
+SLOT_TYPES = {"Routine": "RoutineName", "Stretch": "StretchName", "Length": "HoldLength"}
 
 
 def _type(name: str, items: list[Any]) -> dict[str, Any]:
@@ -41,7 +41,10 @@ def build_model(c: LocaleContent) -> dict[str, Any]:
         "modelConfiguration": {"fallbackIntentSensitivity": {"level": "LOW"}},
         "intents": intents,
         "types": [_type("RoutineName", list(c.routines.values())),
-                  _type("StretchName", list(c.stretches.values()))],
+                  _type("StretchName", list(c.stretches.values())),
+                  {"name": "HoldLength", "values": [
+                      {"id": key, "name": {"value": words[0], "synonyms": list(words[1:])}}
+                      for key, words in c.lengths.items()]}],
     }}}
 
 

@@ -77,4 +77,23 @@ class PainHandler(SpineHandler):
         return coaching.pain(turn.content, turn.state)
 
 
-HANDLERS = (PainHandler(), StartRoutineHandler(), StretchHandler(), NavigationHandler())
+class SidesPreferenceHandler(SpineHandler):
+    """"Ask me after every side" / "don't stop between sides": stored per user."""
+
+    intents = ("AskEverySideIntent", "FlowSidesIntent")
+
+    def answer(self, turn: Turn) -> Reply:
+        return coaching.set_sides(turn.content, turn.state, ask=turn.intent == "AskEverySideIntent")
+
+
+class HoldLengthHandler(SpineHandler):
+    """"Make the holds longer": longer, shorter or standard holds, stored per user."""
+
+    intents = ("HoldLengthIntent",)
+
+    def answer(self, turn: Turn) -> Reply:
+        return coaching.set_hold(turn.content, turn.state, turn.content.find("length", turn.slot("Length")))
+
+
+HANDLERS = (PainHandler(), StartRoutineHandler(), StretchHandler(), NavigationHandler(), SidesPreferenceHandler(),
+            HoldLengthHandler())
