@@ -97,8 +97,9 @@ def no(c: LocaleContent, state: State) -> Reply:
             routine = coaching.routine_of(c, progress.routine) if progress else None
             if progress is None or routine is None:
                 return Reply.ask(Speech(c.phrase("declined")), c.phrase("what_next"), c.phrase("what_next_reprompt"))
-            return Reply.ask(Speech(c.phrase("resume_declined", routine=routine.name)),
-                             c.phrase("resume_declined_question"), offer={"kind": "routine", "id": routine.id})
+            question = c.phrase("resume_declined_question")
+            return Reply.ask(Speech(c.phrase("resume_declined", routine=routine.name)), question,
+                             f"{c.phrase('offer_reprompt')} {question}", offer={"kind": "routine", "id": routine.id})
         case "next":
             if coaching.live(c, state) is None:
                 return goodbye(c)

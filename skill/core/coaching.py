@@ -308,7 +308,8 @@ def unknown(c: LocaleContent, kind: str) -> Reply:
     """The user named a routine or stretch we don't have: list what we do have and ask again."""
     key, names = ("routine_unknown", "routines") if kind == "routine" else ("stretch_unknown", "stretches")
     speech = Speech(c.phrase(key, **{names: c.list_names(kind)}))
-    return Reply.ask(speech, c.phrase("routine_choice_question"), offer={"kind": "routine", "id": "quick"})
+    question = c.phrase("routine_choice_question")
+    return Reply.ask(speech, question, f"{speech.text()} {question}", offer={"kind": "routine", "id": "quick"})
 
 
 def command(c: LocaleContent, state: State, cmd: Command, stretch: str | None = None) -> Reply:
@@ -461,7 +462,8 @@ def halt(c: LocaleContent, state: State, progress: Progress | None) -> Reply:
 
 def not_in_routine(c: LocaleContent, lead: str | None = None) -> Reply:
     speech = Speech(lead or c.phrase("not_in_routine"))
-    return Reply.ask(speech, c.phrase("not_in_routine_question"), offer={"kind": "routine", "id": "quick"})
+    return Reply.ask(speech, c.phrase("not_in_routine_question"), c.phrase("not_in_routine_reprompt"),
+                     offer={"kind": "routine", "id": "quick"})
 
 
 def live(c: LocaleContent, state: State) -> tuple[Progress, Plan] | None:

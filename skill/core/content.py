@@ -61,7 +61,8 @@ PHRASES: dict[str, frozenset[str]] = {
         "stretches_left_many": "count names", "status_partway": "stretch", "card_sides": "sides",
         "sides_ask_set": "", "sides_flow_set": "", "hold_longer_set": "seconds stretch shortest longest",
         "hold_shorter_set": "seconds stretch shortest longest", "hold_standard_set": "seconds stretch shortest longest",
-        "preference_question": "", "resume_declined": "routine", "resume_declined_question": "", "yes_open": "",
+        "preference_question": "", "not_in_routine_reprompt": "", "resume_declined": "routine",
+        "resume_declined_question": "", "yes_open": "",
     }.items()
 }
 # Intents whose samples live in intents.yaml, and the slot each may use.
