@@ -8,6 +8,7 @@ a user who asked to be asked after every side gets one side per turn.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from skill.core.content import LocaleContent, Routine, RoutineStep
@@ -135,6 +136,10 @@ def _fits(c: LocaleContent, speech: Speech) -> bool:
             and ssml_seconds(ssml, c.timing) <= TURN_SECONDS)
 
 
+# Where a turn ends depends only on the content and the plan: remembered per content object.
+_TURN_ENDS: weakref.WeakKeyDictionary[LocaleContent, dict[tuple[Plan, int], int]] = weakref.WeakKeyDictionary()
+
+
 def turn_end_for(c: LocaleContent, preferences: dict[str, str] | None) -> Any:
     """How long a turn is: one side at a time when the user asked for it; else a whole stretch, split into
     the fewest even parts that each fit in one Alexa response."""
@@ -144,6 +149,12 @@ def turn_end_for(c: LocaleContent, preferences: dict[str, str] | None) -> Any:
     def end_of(plan: Plan, start: int) -> int:
         if every_side:
             return start + 1
+        known = _TURN_ENDS.setdefault(c, {})
+        if (plan, start) not in known:
+            known[(plan, start)] = _split(plan, start)
+        return known[(plan, start)]
+
+    def _split(plan: Plan, start: int) -> int:
         number = plan.steps[start].stretch_number
         last = start
         while last + 1 < len(plan.steps) and plan.steps[last + 1].stretch_number == number:
