@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import ipaddress
-import os
+import socket
 import sys
 
 from skill.core.content import ContentError
@@ -17,9 +18,13 @@ def _validate(args: argparse.Namespace) -> int:
 
     lib = library()
     problems = stale_models(lib)
-    for problem in problems:
-        print(f"interaction_models/{problem}", file=sys.stderr)
-    if problems:
+    if problems:  # the usual state right after a content edit: say so, and what to run
+        print(f"content OK ({len(lib.locales)} locales), but the interaction models do not match it yet:",
+              file=sys.stderr)
+        for problem in problems:
+            print(f"  interaction_models/{problem.split(';')[0]}", file=sys.stderr)
+        print("The models are generated from the content: run `.venv/bin/python -m skill build-models` "
+              "(or `make models`), then validate again.", file=sys.stderr)
         return 1
     print(f"content and models OK: {len(lib.locales)} locales ({', '.join(lib.locales)})")
     return 0
@@ -55,15 +60,58 @@ def _serve(args: argparse.Namespace) -> int:
     library()  # refuse to start on broken content, with the content's own error
     verifier = None
     if args.verify:
-        from skill.web.verification import RequestVerifier
+        from skill.web.verification import RequestVerifier, skill_id_from_environment
 
-        verifier = RequestVerifier(skill_id=os.environ.get("SPINE_COACH_SKILL_ID") or None)
+        try:
+            skill_id, any_skill = skill_id_from_environment(args.any_skill)
+        except ValueError as exc:
+            print(f"refusing to start with --verify: {exc} (or pass --any-skill)", file=sys.stderr)
+            return 2
+        if skill_id is None:
+            print("warning: accepting signed requests for ANY skill (--any-skill); never do this in production",
+                  file=sys.stderr)
+        verifier = RequestVerifier(skill_id=skill_id, any_skill=any_skill)
+    from werkzeug.serving import make_server
+
     from skill.web.app import create_app
 
     app = create_app(verifier=verifier)
-    print(f"Spine Coach on http://{args.host}:{args.port}/ (store {store_url()}; simulator at /simulator)")
-    app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    try:  # bind first, so "address in use" comes before, and instead of, the banner
+        listener = _listen(args.host, args.port)
+    except OSError as exc:
+        busy = " (another server is running there)" if exc.errno == errno.EADDRINUSE else ""
+        print(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}{busy}. {_PORT_HINT}",
+              file=sys.stderr)
+        return 2
+    with listener:
+        server = make_server(args.host, args.port, app, threaded=True, fd=listener.fileno())
+        port = listener.getsockname()[1]
+    simulator = "" if verifier is not None else "; simulator at /simulator"
+    print(f"Spine Coach on http://{args.host}:{port}/ (store {store_url()}{simulator})", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
     return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` (the server takes a duplicate of it); OSError when it is taken."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    listener = socket.socket(family, kind, proto)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug does: TIME_WAIT is no conflict
+        listener.bind(address)
+        listener.listen(128)
+    except OSError:
+        listener.close()
+        raise
+    return listener
+
+
+_PORT_HINT = "Stop the other server, or pick another port: make serve PORT=5001 (or serve --port 5001)."
 
 
 # command: (module, function that adds its arguments, function that runs it, help)
@@ -92,7 +140,10 @@ def _parser(chosen: str | None) -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the local skill server (Flask)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
-    serve.add_argument("--verify", action="store_true", help="verify Alexa request signatures")
+    serve.add_argument("--verify", action="store_true", help="verify Alexa request signatures (needs "
+                       "SPINE_COACH_SKILL_ID)")
+    serve.add_argument("--any-skill", action="store_true", dest="any_skill",
+                       help="with --verify and no SPINE_COACH_SKILL_ID: accept every skill's requests (testing only)")
     serve.set_defaults(run=_serve)
     for name, (module_name, add, run, text) in LAZY.items():
         sub = commands.add_parser(name, help=text)
@@ -107,13 +158,20 @@ def _parser(chosen: str | None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = _parser(next((a for a in argv if not a.startswith("-")), None)).parse_args(argv)
-    try:
-        return args.run(args)
+    try:  # some commands read the content while building their arguments (chat and say list its locales)
+        args = _parser(next((a for a in argv if not a.startswith("-")), None)).parse_args(argv)
+        return int(args.run(args))
     except ContentError as exc:
         print("Spine Coach content has problems:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # a store URL that cannot work: one line, not a traceback
+        from skill.persistence import StoreConfigError
+
+        if not isinstance(exc, StoreConfigError):
+            raise
+        print(f"Spine Coach cannot use its store: {exc}", file=sys.stderr)
         return 2
 
 

@@ -197,7 +197,7 @@ def test_the_command_reads_a_pipe_and_prints_json_lines() -> None:
     assert result.returncode == 0, result.stderr
     turns = json_turns(result.stdout)
     assert [t["intent"] for t in turns] == ["WhyCrackIntent", "TellMeMoreIntent"]
-    assert "synovial" in speech(turns[1])
+    assert "nitrogen" in speech(turns[1])
 
 
 def test_say_command_prints_what_alexa_would_say() -> None:

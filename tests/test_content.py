@@ -144,7 +144,9 @@ def test_every_topic_has_enough_distinct_samples(locale: str) -> None:
 def test_offers_lead_somewhere_real(locale: str) -> None:
     c = library().for_locale(locale)
     for topic in c.topics.values():
-        assert (topic.offer.topic in c.topics) or (topic.offer.routine in c.routines), topic.id
+        for offer in (topic.offer, topic.more_offer or topic.offer):
+            assert (offer.topic in c.topics) or (offer.routine in c.routines) or (offer.more and topic.more) or (
+                not offer.topic and not offer.routine), topic.id
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -326,7 +328,7 @@ def test_speech_longer_than_one_breath(content: Path) -> None:
 
 def test_offer_to_a_nonexistent_topic(content: Path) -> None:
     text = edit(content, "en/topics.yaml", WHY_OFFER, "      topic: feels_great\n", after=WHY_AT)
-    assert_problem(problems_of(content), TOPICS, line_of(text, "topic: feels_great"), f"topics[{WHY}].offer.topic",
+    assert_problem(problems_of(content), TOPICS, line_of(text, "topic: feels_great"), f"topics[{WHY}].more_offer.topic",
                    "'feels_great'", "not a topic")
 
 
@@ -397,7 +399,7 @@ def test_every_problem_is_reported_in_one_run(content: Path) -> None:
     routines = edit(content, "en/routines.yaml", FULL_BRIDGE, FULL_BRIDGE.replace("bridge", "bridgge"), after=FULL_AT)
     problems = problems_of(content)
     assert_problem(problems, PHRASES_FILE, line_of(phrases, "next_repp:"), "next_repp")
-    assert_problem(problems, TOPICS, line_of(topics, "feels_great"), f"topics[{WHY}].offer.topic")
+    assert_problem(problems, TOPICS, line_of(topics, "feels_great"), f"topics[{WHY}].more_offer.topic")
     assert_problem(problems, ROUTINES, line_of(routines, "bridgge"), f"routines[{FULL}].steps[{BRIDGE_STEP}].stretch")
 
 

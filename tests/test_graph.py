@@ -106,7 +106,7 @@ class Walker:
 def key(node: Node) -> str:
     """States that differ only in the cached last answer or the visit bookkeeping behave the same."""
     session = None if node.session is None else {k: v for k, v in node.session.items() if k != "last"}
-    profile = {k: v for k, v in node.profile.items() if k not in ("visits", "last_visit")}
+    profile = {k: v for k, v in node.profile.items() if k not in ("visits", "last_visit", "version")}
     return json.dumps([session, profile], sort_keys=True)
 
 
@@ -174,9 +174,14 @@ def test_every_path_from_launch_gets_good_answers_and_never_a_dead_end(locale: s
     open_states: dict[str, Node] = {}
     for t in transitions:
         bad += [f"{t.where}: {p}" for p in reply_problems(c, t.reply)]
-        stopped = t.target.session is None and spoken_variants(c, "pain_stop").search(speech_text(t.reply))
-        if t.action is not None and t.action.intent == "PainIntent" and not stopped:
-            bad.append(f"{t.where}: 'it hurts' must stop at once and close the session")
+        if t.action is not None and t.action.intent == "PainIntent":
+            said = speech_text(t.reply)
+            if "routine" in (t.source.session or {}):  # mid-routine: stop now, rest, see a specialist
+                if t.target.session is not None or not spoken_variants(c, "pain_stop").search(said):
+                    bad.append(f"{t.where}: 'it hurts' in a routine must stop at once and close the session")
+            elif not spoken_variants(c, "pain_outside").search(said) or spoken_variants(c, "pain_stop").search(said):
+                bad.append(f"{t.where}: 'it hurts' outside a routine must point to a specialist, not to stop "
+                           f"stretching: {said!r}")
         if t.target.session is not None:
             open_states.setdefault(key(t.target), t.target)
     assert not bad, "\n".join(bad[:20])
@@ -184,7 +189,7 @@ def test_every_path_from_launch_gets_good_answers_and_never_a_dead_end(locale: s
     assert len(open_states) > 30
 
     # no dead end: every open state takes "help" and "stop" with their proper answers
-    helps = spoken_variants(c, "help"), spoken_variants(c, "routine_help")
+    helps = spoken_variants(c, "help"), spoken_variants(c, "routine_help"), spoken_variants(c, "help_red_flag")
     leaves = spoken_variants(c, "goodbye"), spoken_variants(c, "stop_saved")
     for state in open_states.values():
         where = " > ".join(state.path)

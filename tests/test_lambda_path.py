@@ -44,8 +44,10 @@ def test_the_dynamodb_store_is_the_only_reason_to_load_boto3() -> None:
     assert not any(m.startswith(("flask", "skill.web", "skill.simulator")) for m in modules)
 
 
-def test_the_production_web_app_verifies_and_has_no_simulator() -> None:
+def test_the_production_web_app_verifies_and_has_no_simulator(monkeypatch: pytest.MonkeyPatch) -> None:
     from skill.web.app import verified_app
+
+    monkeypatch.setenv("SPINE_COACH_SKILL_ID", "amzn1.ask.skill.00000000-0000-4000-8000-000000000000")
 
     client = verified_app().test_client()
     refused = client.post("/", data=json.dumps({"version": "1.0"}), content_type="application/json")

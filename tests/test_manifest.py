@@ -305,3 +305,27 @@ def test_a_missing_listing_file_is_reported(content_copy: Path) -> None:
     (content_copy / "es" / "listing.yaml").unlink()
     problems = problems_of(content_copy)
     assert any(re.search(r"es/listing\.yaml:1: \(file\): cannot be read", p) for p in problems), problems
+
+
+@pytest.mark.parametrize(("arn", "why"), [
+    ("arn:aws:lambda:us-east-1:123456789012:function:spine-coach-SpineCoachFunction-AbC123", "names no alias"),
+    ("arn:aws:lambda:us-east-1:123456789012:function:spine-coach-SpineCoachFunction-AbC123:7", "names version '7'"),
+    ("arn:aws:lambda:us-east-1:123456789012:function:spine-coach-SpineCoachFunction-AbC123:$LATEST",
+     "names version '$LATEST'"),
+], ids=["bare-function", "version", "latest"])
+def test_an_endpoint_arn_without_an_alias_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     arn: str, why: str) -> None:
+    """The README says to paste LiveAliasArn (ends in :live); the plain FunctionArn would silently not work."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["manifest", "--output", str(tmp_path), "--endpoint-arn", arn])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert why in err and "LiveAliasArn" in err and ":live" in err
+    assert not (tmp_path / "skill-package").exists()
+
+
+def test_any_alias_is_accepted_as_the_endpoint(tmp_path: Path) -> None:
+    arn = "arn:aws:lambda:eu-west-1:123456789012:function:spine-coach-SpineCoachFunction-AbC123:canary"
+    assert main(["manifest", "--output", str(tmp_path), "--endpoint-arn", arn]) == 0
+    m = json.loads((tmp_path / "skill-package" / "skill.json").read_text(encoding="utf-8"))["manifest"]
+    assert m["apis"]["custom"]["endpoint"] == {"uri": arn}

@@ -2,8 +2,9 @@
 
 The package is built once per module (the download is cached under build/, so only the first run on a
 machine needs PyPI). The decisive test unpacks the zip and runs the handler in a bare Python 3.13 that
-sees only the package plus the libraries the Lambda runtime provides (boto3 and its dependencies), the
-way Lambda runs it: nothing from the dev venv can hide a missing file or dependency.
+sees only the package plus the part of the runtime's boto3 tree the package relies on (RUNTIME_PROVIDED), the
+way Lambda runs it: nothing from the dev venv can hide a missing file or dependency, and a request must load
+no third-party module from that runtime tree at all.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def test_zip_holds_the_handler_and_bytecode_for_python_313(names: list[str]) -> 
 
 def test_zip_leaves_out_dev_tools_and_what_lambda_provides(names: list[str]) -> None:
     tops = {name.split("/", 1)[0] for name in names}
-    for provided in ("boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil", "six.py"):
+    for provided in ("boto3", "botocore", "s3transfer", "jmespath", "urllib3"):
         assert provided not in tops, provided
     for dev in ("flask", "werkzeug", "gunicorn", "pytest", "moto", "cfnlint", "playwright", "tests"):
         assert dev not in tops, dev
@@ -67,6 +68,14 @@ def test_zip_leaves_out_dev_tools_and_what_lambda_provides(names: list[str]) -> 
     assert not [name for name in names if {"tests", "test"} & set(name.split("/")[:-1])]
     assert not [name for name in names if name.endswith((".dist-info/RECORD", "/INSTALLER"))]
     assert not [name for name in names if name.startswith("bin/")]
+
+
+def test_zip_ships_what_the_skill_imports_even_where_the_runtime_has_a_copy(names: list[str]) -> None:
+    """six and python-dateutil come with the runtime only as botocore's dependencies: ship our own."""
+    tops = {name.split("/", 1)[0] for name in names}
+    assert {"six.pyc", "dateutil"} <= tops, sorted(tops)
+    assert [n for n in names if n.startswith("six-") and n.endswith(".dist-info/METADATA")]
+    assert [n for n in names if n.startswith("python_dateutil-") and n.endswith(".dist-info/METADATA")]
 
 
 def test_zip_ships_the_content_bundle_not_the_yaml(names: list[str]) -> None:
@@ -87,8 +96,8 @@ def test_build_is_reproducible_and_sam_gets_the_same_files(built: tuple[Path, Pa
 
 
 def _lambda_runtime_libraries(target: Path) -> Path:
-    """A folder with what Lambda's python3.13 runtime puts on sys.path besides the package: boto3 and its
-    dependencies (taken from this venv; the runtime's versions may differ, the set of names does not)."""
+    """A folder with the part of Lambda's python3.13 runtime the package relies on: boto3 and the part of its
+    tree we do not ship (taken from this venv; the runtime's versions may differ, the set of names does not)."""
     target.mkdir()
     for name in sorted(package.RUNTIME_PROVIDED):
         dist = metadata.distribution(name)
@@ -119,7 +128,8 @@ class Context:  # the attributes Lambda's context object carries
 import lambda_handler
 response = lambda_handler.handler(event, Context())
 loaded = sorted({name.split(".")[0] for name in sys.modules})
-print(json.dumps({"response": response, "loaded": loaded}))
+origins = {name: getattr(module, "__file__", None) for name, module in sys.modules.items() if "." not in name}
+print(json.dumps({"response": response, "loaded": loaded, "origins": origins}))
 """
 
 
@@ -166,6 +176,13 @@ def test_unpacked_package_answers_a_launch_request_alone(built: tuple[Path, Path
     assert response["reprompt"]["outputSpeech"]["ssml"].startswith("<speak>")
 
     assert not {"yaml", "flask", "werkzeug"} & set(out["loaded"])  # dev-only or replaced by the bundle
+    # Third-party code a request loads comes from the package, never from the runtime's boto3 tree: the
+    # closure of what is shipped is judged by what really runs, not by what the runtime happens to carry.
+    from_runtime = sorted(name for name, where in out["origins"].items()
+                          if where and where.startswith(f"{runtime}/"))
+    assert from_runtime == [], from_runtime
+    assert {"six", "dateutil"} <= set(out["loaded"])
+    assert not {"requests", "urllib3", "jmespath", "boto3", "botocore"} & set(out["loaded"])
     # Every module came from the shipped bytecode: Python wrote no .pyc of its own into the package.
     assert _snapshot(unpacked) == before
 

@@ -8,6 +8,7 @@ werkzeug, types and clicks like a person, and checks what appears on the page. C
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from tests.alexa import SKILL_ID
 from tests.conftest import Server
 
 CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "simulator.png"  # shown in README.md
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync", "--mute-audio"]
 
@@ -80,7 +82,7 @@ def test_a_turn_returns_what_alexa_would_say_and_the_raw_json(client: FlaskClien
     again = turn(client, session_id=reply["session_id"], utterance="tell me more")
     assert again["session_id"] == reply["session_id"]
     assert again["exchange"]["request"]["session"]["new"] is False
-    assert "synovial" in again["exchange"]["speech_text"]
+    assert "nitrogen" in again["exchange"]["speech_text"]
 
 
 def test_launch_end_new_and_touch(client: FlaskClient) -> None:
@@ -151,7 +153,7 @@ def test_talking_to_the_skill_in_the_browser(live_server: str) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page()
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
             errors: list[str] = []
             foreign: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -190,6 +192,12 @@ def test_talking_to_the_skill_in_the_browser(live_server: str) -> None:
             expect(screen.locator(".step-text")).to_contain_text("2 of")
             expect(screen.locator(".stretch-name")).to_contain_text("hip rotation")
             expect(transcript).to_contain_text("Alexa.Presentation.APL.UserEvent")
+            page.evaluate("window.scrollTo(0, 0)")
+            shot = page.screenshot()  # the README's picture of the simulator: SPINE_COACH_UPDATE_SCREENSHOT=1
+            assert shot.startswith(b"\x89PNG")
+            if os.environ.get("SPINE_COACH_UPDATE_SCREENSHOT") == "1":
+                SCREENSHOT.parent.mkdir(exist_ok=True)
+                SCREENSHOT.write_bytes(shot)
             page.click("#request-details summary")
             expect(page.locator("#request-json")).to_contain_text('"arguments"')
 

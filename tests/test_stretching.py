@@ -211,10 +211,45 @@ def test_stop_then_no_to_resuming_keeps_the_place_and_offers_a_fresh_start(memor
     assert words.one_in("stretch_position", resumed.speech, number=2, total=3, stretch="lying hip rotation")
 
 
-def test_pain_at_any_moment_stops_at_once(user: Conversation, words: Words) -> None:
-    user.ask("StartRoutineIntent", {"Routine": "full routine"})
+@pytest.mark.parametrize("nexts", [0, 1])
+def test_pain_mid_routine_stops_at_once_and_is_never_offered_back(memory_skill: CustomSkill, user: Conversation,
+                                                                  words: Words, nexts: int) -> None:
+    user.ask("StartRoutineIntent", {"Routine": "quick routine"})
+    for _ in range(nexts):
+        user.ask("AMAZON.NextIntent")
     said = user.ask("PainIntent")
-    assert said.ends and words.one_in("pain_stop", said.speech)
+    assert said.speech in [f"{stop} {saved}" for stop in words.variants("pain_stop")
+                           for saved in words.variants("pain_place_saved")]
+    assert said.ends and "routine" not in said.attributes
+    assert stored(memory_skill, user.user_id)["progress"] == {"routine": "quick", "index": 2 + 2 * nexts,
+                                                              "paused": False, "halted": True}
+    back = user.launch()
+    assert any(back.speech.startswith(v) for v in words.variants("welcome_back_after_pain"))
+    assert not words.pattern("welcome_back_routine").search(back.speech)
+    yes = user.ask("AMAZON.YesIntent")
+    assert "routine" not in yes.attributes and not words.one_in("resuming", yes.speech)
+
+
+def test_pain_outside_a_routine_points_to_a_specialist_and_warns_next_time(memory_skill: CustomSkill,
+                                                                            user: Conversation, words: Words) -> None:
+    user.launch()
+    said = user.ask("PainIntent")
+    assert words.one_in("pain_outside", said.speech) and "spine specialist" in said.speech
+    assert not words.one_in("pain_stop", said.speech)
+    assert said.open and "stretch" not in said.reprompt.lower()
+    assert stored(memory_skill, user.user_id).get("caution") is True
+    user.ask("AMAZON.StopIntent")
+    back = user.launch()
+    assert any(back.speech.startswith(v) for v in words.variants("welcome_back_after_pain"))
+
+
+def test_explicit_resume_after_pain_warns_first_and_goes_on_with_the_next_stretch(user: Conversation,
+                                                                                   words: Words) -> None:
+    user.ask("StartRoutineIntent", {"Routine": "quick routine"})
+    user.ask("PainIntent")
+    said = user.ask("AMAZON.ResumeIntent")
+    assert words.one_in("resume_after_pain", said.speech)
+    assert words.one_in("stretch_position", said.speech, number=2, total=3, stretch="lying hip rotation")
 
 
 # ------------------------------------------------------------------------------------------ preferences

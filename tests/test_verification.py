@@ -8,6 +8,7 @@ import ipaddress
 import json
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +23,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from werkzeug.datastructures import EnvironHeaders
 
 from skill.web.verification import (
+    CACHE_MAX_ENTRIES,
+    FAILURE_CACHE_SECONDS,
+    MAX_JSON_DEPTH,
     HttpsCertFetcher,
     RequestVerifier,
     VerificationError,
@@ -219,8 +223,10 @@ def good_chain(pki: Pki) -> bytes:
 
 def make_verifier(pki: Pki, fetcher: Callable[[str], bytes], clock: Clock | None = None, **kw):
     """Every verifier in these tests trusts only the test root and reads a fixed clock."""
+    skill_id = kw.pop("skill_id", SKILL_ID)
     return RequestVerifier(
-        skill_id=kw.pop("skill_id", SKILL_ID),
+        skill_id=skill_id,
+        any_skill=skill_id is None,
         cert_fetcher=fetcher,
         trust_roots=[pki.root],
         clock=clock or Clock(),
@@ -273,13 +279,54 @@ def test_cached_chain_is_dropped_once_the_leaf_expires(pki: Pki) -> None:
     assert "expired" in error.reason
 
 
-def test_a_refused_chain_is_not_cached(pki: Pki) -> None:
+def test_a_refused_chain_is_remembered_briefly_then_fetched_again(pki: Pki) -> None:
     fetcher = Fetcher(pem(pki.leaf(dns_names=["evil.example.com"]), pki.intermediate))
+    clock = Clock()
+    verifier = make_verifier(pki, fetcher, clock)
+    body = body_of(envelope())
+    reasons = {refusal(verifier, signed_headers(body, pki.keys["leaf"]), body).reason for _ in range(5)}
+    assert fetcher.calls == 1
+    assert len(reasons) == 1 and "echo-api.amazon.com" in reasons.pop()
+    clock.now = NOW + timedelta(seconds=FAILURE_CACHE_SECONDS + 1)
+    later = body_of(envelope(timestamp=stamp(FAILURE_CACHE_SECONDS + 1)))
+    refusal(verifier, signed_headers(later, pki.keys["leaf"]), later)
+    assert fetcher.calls == 2
+
+
+def test_a_replayed_request_with_a_query_string_costs_no_download(pki: Pki, good_chain: bytes) -> None:
+    """A genuine request replayed within its 150 s with ?x=N appended: the same certificate, from the cache."""
+    fetcher = Fetcher(good_chain)
     verifier = make_verifier(pki, fetcher)
     body = body_of(envelope())
-    for _ in range(2):
-        refusal(verifier, signed_headers(body, pki.keys["leaf"]), body)
-    assert fetcher.calls == 2
+    verifier.verify(signed_headers(body, pki.keys["leaf"]), body)
+    for n in range(50):
+        verifier.verify(signed_headers(body, pki.keys["leaf"], url=f"{CHAIN_URL}?x={n}"), body)
+    assert fetcher.urls == [CHAIN_URL]
+
+
+@dataclass
+class PickyFetcher(Fetcher):
+    """Serves the good chain at CHAIN_URL and fails every other URL, as S3 would (403/404)."""
+
+    def __call__(self, url: str) -> bytes:
+        self.urls.append(url)
+        if url != CHAIN_URL:
+            raise OSError("HTTP 404")
+        return self.bundle
+
+
+def test_bad_chain_urls_cannot_flush_the_good_chain_or_repeat_downloads(pki: Pki, good_chain: bytes) -> None:
+    fetcher = PickyFetcher(good_chain)
+    verifier = make_verifier(pki, fetcher)
+    body = body_of(envelope())
+    verifier.verify(signed_headers(body, pki.keys["leaf"]), body)
+    bad_urls = [f"https://s3.amazonaws.com/echo.api/nothing-{n}.pem" for n in range(3 * CACHE_MAX_ENTRIES)]
+    for _ in range(3):  # the same bad URLs again and again
+        for url in bad_urls:
+            assert "fetch" in refusal(verifier, signed_headers(body, pki.keys["leaf"], url=url), body).reason
+    assert fetcher.calls == 1 + len(bad_urls)  # each bad URL downloaded once, not three times
+    verifier.verify(signed_headers(body, pki.keys["leaf"]), body)
+    assert fetcher.urls.count(CHAIN_URL) == 1  # the good chain was never pushed out
 
 
 def test_concurrent_requests_all_pass(pki: Pki, good_chain: bytes) -> None:
@@ -345,6 +392,9 @@ def test_refuses_bad_chain_urls_without_fetching(
 
 GOOD_URLS = [
     "https://s3.amazonaws.com/echo.api/echo-api.pem",
+    "https://s3.amazonaws.com/echo.api/echo-api.pem?x=1",
+    "https://s3.amazonaws.com/echo.api/echo-api.pem#frag",
+    "https://s3.amazonaws.com/echo.api/%65cho-api.pem?versionId=old",
     "HTTPS://s3.amazonaws.com/echo.api/echo-api.pem",
     "https://S3.AMAZONAWS.COM/echo.api/echo-api.pem",
     "https://s3.amazonaws.com:443/echo.api/echo-api.pem",
@@ -569,6 +619,19 @@ def test_a_body_that_is_not_a_json_object_is_a_bad_request(pki: Pki, good_chain:
     assert "JSON" in error.reason
 
 
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 1_000, 100_000])
+def test_a_body_nested_too_deep_is_a_bad_request_not_a_recursion_error(
+    pki: Pki, good_chain: bytes, depth: int
+) -> None:
+    env = envelope()
+    env["session"]["attributes"] = {}
+    body = body_of(env).replace(b'"attributes":{}', b'"attributes":' + b"[" * depth + b"]" * depth)
+    fetcher = Fetcher(good_chain)
+    error = refusal(make_verifier(pki, fetcher), signed_headers(body, pki.keys["leaf"]), body)
+    assert (error.status, fetcher.calls) == (400, 0)
+    assert "nested" in error.reason
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Check 5: skill id
 # ---------------------------------------------------------------------------------------------------------
@@ -580,7 +643,25 @@ def test_refuses_another_skills_request(pki: Pki, good_chain: bytes) -> None:
     error = refusal(make_verifier(pki, fetcher), signed_headers(body, pki.keys["leaf"]), body)
     assert error.status == 403
     assert "skill id" in error.reason
-    assert fetcher.calls == 0
+
+
+def test_an_unsigned_request_cannot_probe_the_skill_id(pki: Pki, good_chain: bytes) -> None:
+    """Right and wrong ids get the same 401 when the signature is bad: the id is checked after it."""
+    verifier = make_verifier(pki, Fetcher(good_chain))
+    answers = set()
+    for app_id in (SKILL_ID, "amzn1.ask.skill.a-guess"):
+        body = body_of(envelope(app_id=app_id))
+        error = refusal(verifier, signed_headers(body, pki.keys["rogue"]), body)
+        answers.add((error.status, error.reason))
+    assert answers == {(401, "request signature does not match the body")}
+
+
+def test_a_verifier_without_a_skill_id_must_be_told_to_accept_any_skill() -> None:
+    with pytest.raises(ValueError, match="SPINE_COACH_SKILL_ID"):
+        RequestVerifier(skill_id=None)
+    with pytest.raises(ValueError, match="skill id is required"):
+        RequestVerifier(skill_id="")
+    assert RequestVerifier(skill_id=None, any_skill=True).skill_id is None
 
 
 def test_refuses_a_request_without_an_application_id(pki: Pki, good_chain: bytes) -> None:
@@ -655,7 +736,23 @@ def https_server(pki: Pki, tmp_path: Path) -> Iterator[str]:
     chain = pem(pki.leaf(), pki.intermediate)
 
     class Handler(http.server.BaseHTTPRequestHandler):
+        def trickle(self, data: bytes) -> None:
+            """A byte every 0.1 s: never idle long enough for a per-read timeout, slow for 20 s in all."""
+            for byte in data:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.1)
+
         def do_GET(self) -> None:
+            if self.path == "/trickle-headers":
+                self.trickle(b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 200 + b"\r\n\r\n")
+                return
+            if self.path == "/trickle-body":
+                self.send_response(200)
+                self.send_header("Content-Length", "200")
+                self.end_headers()
+                self.trickle(b"b" * 200)
+                return
             if self.path == "/redirect":
                 self.send_response(302)
                 self.send_header("Location", "/echo.api/echo-api.pem")
@@ -671,6 +768,7 @@ def https_server(pki: Pki, tmp_path: Path) -> Iterator[str]:
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True  # a trickling handler ends when its client hangs up; no need to wait for it
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_file, key_file)
     server.socket = context.wrap_socket(server.socket, server_side=True)
@@ -707,6 +805,39 @@ def test_https_fetcher_caps_the_size(https_server: str, client_context: ssl.SSLC
 def test_https_fetcher_does_not_follow_redirects(https_server: str, client_context: ssl.SSLContext) -> None:
     with pytest.raises(OSError, match="302"):
         HttpsCertFetcher(ssl_context=client_context)(f"{https_server}/redirect")
+
+
+@pytest.mark.parametrize("path", ["/trickle-body", "/trickle-headers"])
+def test_https_fetcher_has_one_deadline_for_the_whole_download(
+    https_server: str, client_context: ssl.SSLContext, path: str
+) -> None:
+    """A server sending a byte every 0.1 s for 20 s never trips a 1 s per-read timeout; the deadline stops it."""
+    fetcher = HttpsCertFetcher(ssl_context=client_context, timeout=1.0)
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match=r"longer than 1\.0 s"):
+        fetcher(f"{https_server}{path}")
+    assert time.monotonic() - started < 8  # a generous ceiling: the trickle alone would take 20 s
+
+
+def test_https_fetcher_bounds_dns_resolution(client_context: ssl.SSLContext) -> None:
+    """getaddrinfo cannot be interrupted; the fetcher stops waiting for it at the deadline."""
+    release = threading.Event()
+    asked: list[str] = []
+
+    def hanging_resolver(host: str, port: int) -> list:
+        asked.append(host)
+        release.wait(60)
+        return []
+
+    fetcher = HttpsCertFetcher(ssl_context=client_context, timeout=1.0, resolve=hanging_resolver)
+    started = time.monotonic()
+    try:
+        with pytest.raises(TimeoutError, match=r"resolving s3\.amazonaws\.com"):
+            fetcher(CHAIN_URL)
+        assert time.monotonic() - started < 8
+    finally:
+        release.set()
+    assert asked == ["s3.amazonaws.com"]
 
 
 def test_https_fetcher_refuses_plain_http() -> None:

@@ -210,3 +210,121 @@ def test_serve_really_starts_and_answers(tmp_path: Path, words: Words) -> None:
     with closing(sqlite3.connect(tmp_path / "x.db")) as db:
         ids = [row[0] for row in db.execute("SELECT id FROM attributes")]
     assert ids == [user_id]
+
+
+# ------------------------------------------------------------------------------------------ hostile bodies
+
+
+def nested(depth: int) -> Any:
+    value: Any = "bottom"
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+def test_a_body_nested_60000_levels_deep_is_a_400_not_a_500(server: Server) -> None:
+    """As deep as fits in 128 KB (the verifier's own test goes to 100,000 levels)."""
+    body = b"[" * 60_000 + b"]" * 60_000
+    status, ctype, answer = http("POST", server.url + "/", body)
+    assert (status, ctype.split(";")[0]) == (400, "application/json")
+    assert "nested" in answer["error"]
+
+
+def test_session_attributes_nested_1000_levels_deep_are_a_400_not_a_500(server: Server) -> None:
+    """The ASK SDK deep-copies session attributes; 900+ levels would be a RecursionError inside it."""
+    event = launch_envelope("amzn1.ask.account.DEEP")
+    event["session"]["attributes"] = {"deep": nested(1000)}
+    status, _, answer = post_json(server.url + "/", event)
+    assert status == 400
+    assert "nested" in answer["error"]
+    fine = launch_envelope("amzn1.ask.account.DEEP")
+    fine["session"]["attributes"] = {"deep": nested(20)}
+    assert post_json(server.url + "/", fine)[0] == 200
+
+
+def chunked_post(url: str, chunks: list[bytes]) -> tuple[int, Any]:
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.request("POST", "/", body=iter(chunks), encode_chunked=True,
+                           headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def test_a_chunked_body_over_128_kb_is_a_413_not_cut_short(server: Server) -> None:
+    event = launch_envelope()
+    event["padding"] = "x" * (129 * 1024)
+    body = json.dumps(event).encode()
+    status, answer = chunked_post(server.url, [body[i:i + 8192] for i in range(0, len(body), 8192)])
+    assert status == 413
+    assert "larger than" in answer["error"]
+
+
+def test_a_chunked_body_under_the_limit_is_answered(server: Server) -> None:
+    body = json.dumps(launch_envelope("amzn1.ask.account.CHUNKED")).encode()
+    status, answer = chunked_post(server.url, [body[:100], body[100:]])
+    assert status == 200 and speech_text(answer)
+
+
+# ------------------------------------------------------------------------------ serve, as a newcomer meets it
+
+
+def test_serve_on_a_busy_port_says_so_before_any_banner(tmp_path: Path) -> None:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "skill", "serve", "--port", str(port)], check=False, cwd=ROOT,
+                              env=cli_env(tmp_path), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "Spine Coach on" not in done.stdout + done.stderr
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in done.stderr
+    assert "make serve PORT=" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_make_serve_passes_the_port_through(tmp_path: Path) -> None:
+    """`make serve PORT=5001`: the Makefile hands PORT to the server (dry run: nothing is started)."""
+    done = subprocess.run(["make", "-n", "serve", "PORT=5001"], check=True, cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert "-m skill serve --port 5001" in done.stdout
+    default = subprocess.run(["make", "-n", "serve"], check=True, cwd=ROOT, capture_output=True, text=True,
+                             timeout=60)
+    assert "-m skill serve --port 5000" in default.stdout
+
+
+def test_serve_verify_without_a_skill_id_refuses_to_start(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "skill", "serve", "--verify", "--port", str(free_port())]
+    done = subprocess.run(command, check=False, cwd=ROOT, env=cli_env(tmp_path), capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2
+    assert "SPINE_COACH_SKILL_ID is not set" in done.stderr
+    assert "--any-skill" in done.stderr and "Traceback" not in done.stderr
+    assert "Spine Coach on" not in done.stdout
+
+
+def test_a_verifying_server_does_not_advertise_the_simulator() -> None:
+    from skill.web.verification import RequestVerifier
+
+    app = create_app(build_skill(store="memory://", skill_id=SKILL_ID),
+                     verifier=RequestVerifier(skill_id=SKILL_ID, trust_roots=None))
+    about = app.test_client().get("/").get_json()
+    assert about["verify"] is True and "simulator" not in about
+    assert app.test_client().get("/simulator").status_code == 404
+
+
+def test_verified_app_needs_a_skill_id_or_an_explicit_opt_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    from skill.web.app import verified_app
+
+    monkeypatch.delenv("SPINE_COACH_SKILL_ID", raising=False)
+    monkeypatch.delenv("SPINE_COACH_ALLOW_ANY_SKILL", raising=False)
+    with pytest.raises(RuntimeError, match="SPINE_COACH_SKILL_ID is not set"):
+        verified_app()
+    monkeypatch.setenv("SPINE_COACH_ALLOW_ANY_SKILL", "1")
+    assert verified_app().test_client().get("/").get_json()["verify"] is True

@@ -6,7 +6,7 @@ from typing import Any
 
 from skill.core import coaching
 from skill.core.coaching import answer_view
-from skill.core.content import LocaleContent, Topic
+from skill.core.content import LocaleContent, Offer, Topic
 from skill.core.reply import Card, Reply
 from skill.core.routine import Command
 from skill.core.speech import Speech
@@ -18,13 +18,13 @@ MORE_HEARD = "more_heard"  # the topic whose "tell me more" was already said: a 
 def welcome(c: LocaleContent, state: State) -> Reply:
     """The launch: a stored routine place comes first, then the first-visit note, then a plain hello."""
     profile = state.profile
-    if profile.progress is not None:
-        back = coaching.welcome_back(c, state)
-        if back is not None:
-            line, offer_resume = back
-            if offer_resume:  # the line ends in "Want to pick up where you left off?"
-                return Reply.ask(Speech(), line, line, offer={"kind": "resume"})
-            return Reply.ask(Speech(line), c.phrase("welcome_question"), c.phrase("what_next_reprompt"))
+    if profile.caution:  # a red flag last time: say once to see a specialist before stretching again
+        profile.caution = False
+        return Reply.ask(Speech(c.phrase("welcome_back_after_pain")), c.phrase("welcome_question"),
+                         c.phrase("what_next_reprompt"))
+    back = coaching.welcome_back(c, state)
+    if back is not None:
+        return Reply.ask(Speech(), back, back, offer={"kind": "resume"})
     if not profile.disclaimer_heard:
         profile.disclaimer_heard = True
         return Reply.ask(Speech(c.phrase("welcome_first")), c.phrase("welcome_question"),
@@ -32,7 +32,7 @@ def welcome(c: LocaleContent, state: State) -> Reply:
                          card=Card(c.phrase("skill_name"), c.phrase("disclaimer_card")),
                          view=answer_view(c, c.phrase("skill_name"), c.phrase("disclaimer_card")))
     speech = Speech(c.phrase("welcome"))
-    if profile.completed_total:
+    if profile.completed_total and state.profile_known:
         speech.say(c.phrase("welcome_stats", count=profile.completed_total))
     return Reply.ask(speech, c.phrase("welcome_question"), c.phrase("what_next_reprompt"))
 
@@ -41,30 +41,54 @@ def topic(c: LocaleContent, state: State, item: Topic) -> Reply:
     """A one-breath answer, its card, and the follow-up offer as the question."""
     state.session[TOPIC] = item.id
     state.session.pop(MORE_HEARD, None)
-    return Reply.ask(Speech(item.speech), item.offer.ask, f"{c.phrase('offer_reprompt')} {item.offer.ask}",
-                     card=Card(item.title, f"{item.card}\n\n{c.phrase('card_note')}"), offer=_offer_of(item),
-                     view=answer_view(c, item.title, item.card))
+    return _answer(c, state, item, Speech(item.speech), item.offer, f"{item.card}\n\n{c.phrase('card_note')}",
+                   item.card)
 
 
 def tell_more(c: LocaleContent, state: State) -> Reply:
     """The continuation of the last topic; without one, the menu."""
     item = c.topics.get(state.last_topic or "")
     if item is None:
-        return Reply.ask(Speech(c.phrase("no_more_detail")), c.phrase("what_next"), c.phrase("what_next_reprompt"))
-    if not item.more or state.session.get(MORE_HEARD) == item.id:
-        return Reply.ask(Speech(c.phrase("no_more_detail")), item.offer.ask,
-                         f"{c.phrase('offer_reprompt')} {item.offer.ask}", offer=_offer_of(item))
+        return _menu(c, state, Speech(c.phrase("no_more_detail")))
+    offer = item.more_offer or item.offer
+    if not item.more or state.session.get(MORE_HEARD) == item.id:  # never the same text twice as "more"
+        ask, reprompt, kept = _offer(c, state, item, offer)
+        if kept.get("kind") == "more":
+            kept = {"kind": "menu"}
+        return Reply.ask(Speech(c.phrase("no_more_detail")), ask, reprompt, offer=kept)
     state.session[TOPIC] = item.id
     state.session[MORE_HEARD] = item.id
-    return Reply.ask(Speech(item.more), item.offer.ask, f"{c.phrase('offer_reprompt')} {item.offer.ask}",
-                     card=Card(item.title, f"{item.card}\n\n{item.more}\n\n{c.phrase('card_note')}"),
-                     offer=_offer_of(item), view=answer_view(c, item.title, f"{item.card}\n\n{item.more}"))
+    return _answer(c, state, item, Speech(item.more), offer,
+                   f"{item.card}\n\n{item.more}\n\n{c.phrase('card_note')}", f"{item.card}\n\n{item.more}")
 
 
-def _offer_of(item: Topic) -> dict[str, Any]:
-    if item.offer.topic:
-        return {"kind": "topic", "id": item.offer.topic}
-    return {"kind": "routine", "id": item.offer.routine}
+def _menu(c: LocaleContent, state: State, speech: Speech) -> Reply:
+    """ "What else would you like to know?", with a reprompt that suggests nothing physical after a red flag."""
+    return Reply.ask(speech, c.phrase("what_next"),
+                     c.phrase("red_flag_reprompt" if state.red_flag else "what_next_reprompt"))
+
+
+def _answer(c: LocaleContent, state: State, item: Topic, speech: Speech, offer: Offer, card: str,
+            screen: str) -> Reply:
+    ask, reprompt, kept = _offer(c, state, item, offer)
+    return Reply.ask(speech, ask, reprompt, card=Card(item.title, card), offer=kept,
+                     view=answer_view(c, item.title, screen))
+
+
+def _offer(c: LocaleContent, state: State, item: Topic, offer: Offer) -> tuple[str, str, dict[str, Any]]:
+    """The follow-up question, its reprompt, and what a "yes" leads to. After a red flag in this session
+    every offer gives way to a plain "anything else?": nothing may lead to exercise."""
+    if state.red_flag:
+        return c.phrase("pain_outside_question"), c.phrase("red_flag_reprompt"), {"kind": "menu"}
+    if offer.topic:
+        kept = {"kind": "topic", "id": offer.topic}
+    elif offer.routine:
+        kept = {"kind": "routine", "id": offer.routine}
+    elif offer.more:
+        kept = {"kind": "more", "id": item.id}
+    else:
+        kept = {"kind": "menu"}
+    return offer.ask, f"{c.phrase('offer_reprompt')} {offer.ask}", kept
 
 
 def yes(c: LocaleContent, state: State) -> Reply:
@@ -73,6 +97,9 @@ def yes(c: LocaleContent, state: State) -> Reply:
     match offer.get("kind"):
         case "topic" if isinstance(offer.get("id"), str) and offer["id"] in c.topics:
             return topic(c, state, c.topics[offer["id"]])
+        case "more" if isinstance(offer.get("id"), str) and offer["id"] in c.topics:
+            state.session[TOPIC] = offer["id"]
+            return tell_more(c, state)
         case "routine":
             return coaching.start(c, state, str(offer.get("id")))
         case "resume" | "paused":
@@ -80,9 +107,9 @@ def yes(c: LocaleContent, state: State) -> Reply:
         case "next":
             return coaching.command(c, state, Command.NEXT)
         case "menu":
-            return Reply.ask(Speech(), c.phrase("what_next"), c.phrase("what_next_reprompt"))
+            return _menu(c, state, Speech())
     # An open question ("What would you like to do?"): yes means "go on, what can I do?"
-    return Reply.ask(Speech(c.phrase("yes_open")), c.phrase("what_next"), c.phrase("what_next_reprompt"))
+    return _menu(c, state, Speech(c.phrase("yes_open")))
 
 
 def no(c: LocaleContent, state: State) -> Reply:
@@ -96,7 +123,7 @@ def no(c: LocaleContent, state: State) -> Reply:
             progress = state.progress
             routine = coaching.routine_of(c, progress.routine) if progress else None
             if progress is None or routine is None:
-                return Reply.ask(Speech(c.phrase("declined")), c.phrase("what_next"), c.phrase("what_next_reprompt"))
+                return _menu(c, state, Speech(c.phrase("declined")))
             question = c.phrase("resume_declined_question")
             return Reply.ask(Speech(c.phrase("resume_declined", routine=routine.name)), question,
                              f"{c.phrase('offer_reprompt')} {question}", offer={"kind": "routine", "id": routine.id})
@@ -109,11 +136,14 @@ def no(c: LocaleContent, state: State) -> Reply:
                 return goodbye(c)
             return coaching.command(c, state, Command.STOP)
     if offer:
-        return Reply.ask(Speech(c.phrase("declined")), c.phrase("what_next"), c.phrase("what_next_reprompt"))
+        return _menu(c, state, Speech(c.phrase("declined")))
     return goodbye(c)
 
 
 def help_(c: LocaleContent, state: State) -> Reply:
+    if state.red_flag:
+        return Reply.ask(Speech(c.phrase("help_red_flag")), c.phrase("pain_outside_question"),
+                         c.phrase("red_flag_reprompt"), offer={"kind": "menu"})
     return coaching.routine_help(c, state) or Reply.ask(
         Speech(c.phrase("help")), c.phrase("help_question"), c.phrase("what_next_reprompt"),
         card=Card(c.phrase("skill_name"), f"{c.phrase('help')}\n\n{c.phrase('disclaimer_card')}"))
@@ -124,6 +154,9 @@ def fallback(c: LocaleContent, state: State) -> Reply:
     if reply is not None:
         reply.speech = Speech(c.phrase("routine_fallback"))
         return reply
+    if state.red_flag:
+        return Reply.ask(Speech(c.phrase("fallback_red_flag")), c.phrase("pain_outside_question"),
+                         c.phrase("red_flag_reprompt"), offer={"kind": "menu"})
     return Reply.ask(Speech(c.phrase("fallback")), c.phrase("fallback_question"), c.phrase("what_next_reprompt"))
 
 

@@ -302,6 +302,8 @@ def routine_minutes(c: LocaleContent, state: State, routine_id: str) -> str | No
 
 def start(c: LocaleContent, state: State, routine_id: str) -> Reply:
     """Begin a routine (or a single stretch) from its first stretch, with the safety line first."""
+    if state.red_flag:
+        return not_after_red_flag(c)
     plan = _plan(c, state, routine_id)
     if plan is None:
         return unknown(c, "routine")
@@ -312,6 +314,7 @@ def start(c: LocaleContent, state: State, routine_id: str) -> Reply:
     else:
         intro = c.phrase("routine_intro", routine=routine.name, description=routine.description,
                          minutes=_minutes(c, seconds_left(c, state, plan, Progress(routine_id))))
+    state.profile.fresh_start = True
     return _turn_reply(c, state, _apply(c, state, Command.START, None, plan), Speech(intro))
 
 
@@ -329,6 +332,8 @@ def command(c: LocaleContent, state: State, cmd: Command, stretch: str | None = 
     ``stretch`` is the stretch SKIP names ("skip the bridge"), by id; it may be a later one.
     """
     running = live(c, state)
+    if cmd is Command.RESUME and state.red_flag:
+        return not_after_red_flag(c)
     if cmd is Command.RESUME:
         progress = running[0] if running is not None else state.progress
         plan = _plan(c, state, progress.routine) if progress else None
@@ -345,6 +350,7 @@ def command(c: LocaleContent, state: State, cmd: Command, stretch: str | None = 
                 lead.say(c.phrase("resuming"))
                 if progress is not None and progress.halted:
                     lead.say(c.phrase("resume_after_pain"))
+                    state.profile.fresh_start = True  # resumed knowingly, after the warning
             elif cmd is Command.START_OVER:
                 lead.say(c.phrase("starting_over"))
             if outcome.skipped is not None:
@@ -374,11 +380,13 @@ def command(c: LocaleContent, state: State, cmd: Command, stretch: str | None = 
             name = c.stretches[outcome.step.stretch].name
             said = c.phrase("stop_saved", stretch=name)
             title = c.phrase("skill_name")
-            return Reply.tell(Speech(said), card=Card(title, said), view=answer_view(c, title, said))
+            unsaved = c.phrase("stop_not_saved")
+            return Reply.tell(Speech(said), card=Card(title, said), view=answer_view(c, title, said)).if_unsaved(
+                Reply.tell(Speech(unsaved), card=Card(title, unsaved), view=answer_view(c, title, unsaved)))
         case Kind.HALTED:
             return halt(c, state, outcome.progress)
         case Kind.NO_ROUTINE:
-            return not_in_routine(c, c.phrase("resume_nothing") if cmd is Command.RESUME else None)
+            return not_in_routine(c, state, c.phrase("resume_nothing") if cmd is Command.RESUME else None)
     raise ValueError(outcome.kind)  # pragma: no cover
 
 
@@ -442,37 +450,81 @@ def finish(c: LocaleContent, state: State, outcome: Outcome, lead: Speech) -> Re
     name = routine.name if routine else routine_id
     state.keep_progress(None)
     state.profile.completed[routine_id] = state.profile.completed.get(routine_id, 0) + 1
+    state.profile.note_stretch_day(state.today)
     total = state.profile.completed_total
-    if routine_id.startswith(SINGLE_PREFIX):
+    single = routine_id.startswith(SINGLE_PREFIX)
+    if single:
         done = c.phrase("stretch_done", stretch=name)
+    elif not state.profile_known:  # the store could not be read: the count would be made up
+        done = c.phrase("routine_done_uncounted", routine=name)
     elif total == 1:
         done = c.phrase("routine_done_first", routine=name)
     else:
         done = c.phrase("routine_done", routine=name, count=total)
-    lead.say(done)
     title = capitalised(name)
-    return Reply.ask(lead, c.phrase("routine_done_question"), c.phrase("routine_done_reprompt"),
-                     card=Card(title, done), offer={"kind": "menu"}, view=answer_view(c, title, done))
+
+    def said(words: str) -> Reply:
+        return Reply.ask(Speech().extend(lead).say(words), c.phrase("routine_done_question"),
+                         c.phrase("routine_done_reprompt"), card=Card(title, words), offer={"kind": "menu"},
+                         view=answer_view(c, title, words))
+
+    reply = said(done)
+    if not single:
+        reply.if_unsaved(said(f"{c.phrase('routine_done_uncounted', routine=name)} {c.phrase('progress_not_saved')}"))
+    return reply
 
 
-def halt(c: LocaleContent, state: State, progress: Progress | None) -> Reply:
-    """Something hurts: stop now, point to a specialist, keep the place but never resume it by itself."""
+def _halt_place(c: LocaleContent, state: State, progress: Progress) -> None:
+    """Keep the place, marked halted: it is never offered back by itself."""
+    plan = plan_of(c, progress.routine)
+    step = plan.steps[min(progress.index, len(plan.steps) - 1)] if plan and plan.steps else None
+    state.keep_progress(progress._replace(halted=True, paused=False), step)
+    state.leave_routine()
+
+
+def halt(c: LocaleContent, state: State, progress: Progress) -> Reply:
+    """Something hurts mid-routine: stop now, rest, see a specialist; the place is kept but never resumed by
+    itself, and nothing in this session leads to exercise again."""
     said = [c.phrase("pain_stop")]
-    if progress is not None:
-        plan = plan_of(c, progress.routine)
-        step = plan.steps[min(progress.index, len(plan.steps) - 1)] if plan and plan.steps else None
-        state.keep_progress(progress._replace(halted=True, paused=False), step)
-        state.leave_routine()
-        said.append(c.phrase("pain_place_saved"))
-    state.profile.pain_noted = False
+    unsaved = list(said)
+    _halt_place(c, state, progress)
+    said.append(c.phrase("pain_place_saved"))
+    unsaved.append(c.phrase("place_not_saved"))
+    state.raise_red_flag()
     title = c.phrase("pain_card_title")
-    text = " ".join(said)
-    card = Card(title, f"{text}\n\n{c.phrase('disclaimer_card')}")
-    return Reply.tell(Speech(*said), card=card, view=answer_view(c, title, text))
+
+    def told(words: list[str]) -> Reply:
+        text = " ".join(words)
+        card = Card(title, f"{text}\n\n{c.phrase('disclaimer_card')}")
+        return Reply.tell(Speech(*words), card=card, view=answer_view(c, title, text))
+
+    return told(said).if_unsaved(told(unsaved))
 
 
-def not_in_routine(c: LocaleContent, lead: str | None = None) -> Reply:
+def red_flag_outside(c: LocaleContent, state: State) -> Reply:
+    """A red flag outside a routine: nobody is stretching, so no "stop stretching"; the article's words on when
+    to see a spine specialist, and nothing that leads to exercise for the rest of the session."""
+    if state.profile.progress is not None:  # a place saved earlier must not be offered back
+        _halt_place(c, state, state.profile.progress)
+    state.raise_red_flag()
+    said = c.phrase("pain_outside")
+    title = c.phrase("pain_card_title")
+    return Reply.ask(Speech(said), c.phrase("pain_outside_question"), c.phrase("red_flag_reprompt"),
+                     card=Card(title, f"{said}\n\n{c.phrase('disclaimer_card')}"), offer={"kind": "menu"},
+                     view=answer_view(c, title, said))
+
+
+def not_after_red_flag(c: LocaleContent) -> Reply:
+    """Asked to stretch after reporting a red flag in this session: not today; see a specialist first."""
+    return Reply.ask(Speech(c.phrase("no_stretching_after_red_flag")), c.phrase("pain_outside_question"),
+                     c.phrase("red_flag_reprompt"), offer={"kind": "menu"})
+
+
+def not_in_routine(c: LocaleContent, state: State, lead: str | None = None) -> Reply:
     speech = Speech(lead or c.phrase("not_in_routine"))
+    if state.red_flag:
+        return Reply.ask(speech, c.phrase("pain_outside_question"), c.phrase("red_flag_reprompt"),
+                         offer={"kind": "menu"})
     return Reply.ask(speech, c.phrase("not_in_routine_question"), c.phrase("not_in_routine_reprompt"),
                      offer={"kind": "routine", "id": "quick"})
 
@@ -488,12 +540,14 @@ def live(c: LocaleContent, state: State) -> tuple[Progress, Plan] | None:
 
 
 def pain(c: LocaleContent, state: State) -> Reply:
-    """The safety stop works at any moment: in a routine, or with a place saved from an earlier session
-    (which must then not be offered again), or with none."""
+    """The safety answer works at any moment: mid-routine it stops the routine; outside one it says when to
+    see a specialist (and a place saved from an earlier session is never offered again)."""
     running = live(c, state)
     if running is not None:
-        return halt(c, state, apply(Command.PAIN, *running).progress)
-    return halt(c, state, state.profile.progress)
+        halted = apply(Command.PAIN, *running).progress
+        assert halted is not None
+        return halt(c, state, halted)
+    return red_flag_outside(c, state)
 
 
 def routine_help(c: LocaleContent, state: State) -> Reply | None:
@@ -509,29 +563,24 @@ def routine_help(c: LocaleContent, state: State) -> Reply | None:
     return Reply.ask(speech, c.phrase("routine_help_question"), _reprompt(c, progress, plan), offer={"kind": "next"})
 
 
-def welcome_back(c: LocaleContent, state: State) -> tuple[str, bool] | None:
-    """The launch line for a stored place, and whether to offer to resume it.
+def welcome_back(c: LocaleContent, state: State) -> str | None:
+    """The launch question offering a stored place back ("Want to pick up where you left off?").
 
-    After a pain stop the place is never offered: the next launch says once to see a specialist first;
-    later launches are plain (the user can still ask to resume).
+    After a pain stop the place is never offered (the launch warns instead, see ``answers.welcome``); the user
+    can still ask to resume in a later session.
     """
     progress = state.profile.progress
     plan = plan_of(c, progress.routine) if progress else None
-    if progress is None or plan is None or not plan.steps:
+    if progress is None or plan is None or not plan.steps or progress.halted:
         return None
     progress = relocate(progress, plan, state.profile.place)
-    if progress.halted:
-        if state.profile.pain_noted:
-            return None
-        state.profile.pain_noted = True
-        return c.phrase("welcome_back_after_pain"), False
     step = plan.steps[min(progress.index, len(plan.steps) - 1)]
     if progress.routine.startswith(SINGLE_PREFIX):
-        return c.phrase("welcome_back_single", stretch=c.stretches[step.stretch].name), True
+        return c.phrase("welcome_back_single", stretch=c.stretches[step.stretch].name)
     routine = routine_of(c, progress.routine)
     return c.phrase("welcome_back_routine", stretch=c.stretches[step.stretch].name,
                     number=step.stretch_number, total=plan.stretch_count,
-                    routine=routine.name if routine else ""), True
+                    routine=routine.name if routine else "")
 
 
 # ---------------------------------------------------------------------------------------- preferences

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONTENT_DIR = os.path.join(PACKAGE_DIR, "content")
 BUNDLE_PATH = os.path.join(PACKAGE_DIR, "_content_bundle.json")
-FILES = ("phrases", "topics", "routines", "intents")
+FILES = ("phrases", "topics", "routines", "intents", "red_flags")
+RED_FLAG_INTENT = "PainIntent"  # its samples come from red_flags.yaml
 SIDES = ("left", "right")
 MIN_SAMPLES = 15
 
@@ -53,7 +54,9 @@ PHRASES: dict[str, frozenset[str]] = {
         "button_previous": "", "button_pause": "", "button_resume": "", "button_next": "",
         "card_safety": "", "card_note": "", "welcome_back_single": "stretch",
         "status_single": "stretch minutes", "leaving_out": "stretch", "already_done": "stretch",
-        "stretch_done": "stretch",
+        "stretch_done": "stretch", "pain_outside": "", "pain_outside_question": "", "red_flag_reprompt": "",
+        "no_stretching_after_red_flag": "", "help_red_flag": "", "fallback_red_flag": "",
+        "place_not_saved": "", "stop_not_saved": "", "routine_done_uncounted": "routine", "progress_not_saved": "",
         # one turn per stretch, one way of counting, preferences, yes and no (issue 13)
         "routine_done_reprompt": "", "stretch_named": "stretch", "back_to_stretch": "stretch",
         "next_side_question": "side", "rest_question": "stretch", "next_stretch_question": "number total stretch",
@@ -88,11 +91,13 @@ class ContentError(Exception):
 
 
 class Offer(NamedTuple):
-    """The follow-up question of an answer; a "yes" leads to a topic or a routine."""
+    """The follow-up question of an answer; a "yes" leads to a topic, a routine, the topic's "more", or (none of
+    them) to "what would you like to know?"."""
 
     ask: str
     topic: str | None = None
     routine: str | None = None
+    more: bool = False
 
 
 class Topic(NamedTuple):
@@ -104,6 +109,7 @@ class Topic(NamedTuple):
     card: str
     offer: Offer
     samples: tuple[str, ...]
+    more_offer: Offer | None = None  # the question after "more", when it differs from ``offer``
 
 
 class Stretch(NamedTuple):
@@ -151,7 +157,8 @@ class LocaleContent:
         }
         self.topics: dict[str, Topic] = {
             t["id"]: Topic(t["id"], t["intent"], t["title"], t["speech"], t.get("more"), t["card"],
-                           Offer(**t["offer"]), tuple(t["samples"]))
+                           Offer(**t["offer"]), tuple(t["samples"]),
+                           Offer(**t["more_offer"]) if t.get("more_offer") else None)
             for t in raw["topics"]
         }
         self.topics_by_intent = {t.intent: t for t in self.topics.values()}

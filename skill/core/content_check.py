@@ -6,6 +6,7 @@ PyYAML or this checker.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ from skill.core.content import (
     FILES,
     MIN_SAMPLES,
     PHRASES,
+    RED_FLAG_INTENT,
     SIDES,
     ContentError,
     placeholders,
@@ -28,6 +30,9 @@ LENGTHS = ("longer", "shorter", "standard")  # the ids of HoldLengthIntent's {Le
 ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 INTENT_RE = re.compile(r"^[A-Z][A-Za-z]*Intent$")
 MAX_TEXT = 2000  # far below Alexa's 8,000-character speech limit; a longer content line is a mistake
+ARTICLE_FILE = "article.yaml"
+MIN_RED_FLAGS = 150  # "well over a hundred" ways of saying it, per language
+PATTERN_SLOT = re.compile(r"\{([a-z_]+)\}")
 
 
 class Checker:
@@ -148,13 +153,37 @@ def _check_phrases(c: Checker, data: Any) -> None:
             c.sentence(variant, (key, i) if isinstance(value, list) else (key,), PHRASES[key])
 
 
-def _check_topics(c: Checker, data: Any, claimed: dict[str, str]) -> tuple[list[str], list[Any]]:
+def quote_form(text: str) -> str:
+    """Text as a quote is compared: typographic quotes as plain ones, any run of white space as one space."""
+    for fancy, plain in (("\u201c", '"'), ("\u201d", '"'), ("\u2018", "'"), ("\u2019", "'")):
+        text = text.replace(fancy, plain)
+    return " ".join(text.split())
+
+
+def _check_sources(c: Checker, item: dict[str, Any], path: Path_, article: str | None) -> None:
+    """Every topic names the article's own words for what it says; each quote must be there word for word."""
+    sources = c.get(item, path, "sources", list)
+    if sources is None:
+        return
+    if not sources:
+        c.fail((*path, "sources"), "needs at least one quote from the article")
+    for i, quote in enumerate(sources):
+        where = (*path, "sources", i)
+        if not isinstance(quote, str) or not quote.strip():
+            c.fail(where, "must be a non-empty quote")
+        elif article is not None and quote_form(quote) not in article:
+            c.fail(where, f"{quote!r} is not in the article ({ARTICLE_FILE}) word for word")
+
+
+def _check_topics(c: Checker, data: Any, claimed: dict[str, str],
+                  article: str | None) -> tuple[list[str], list[Any]]:
     ids: set[str] = set()
     intents: set[str] = set()
     offers: list[Any] = []
 
     def topic(item: dict[str, Any], path: Path_) -> None:
-        c.unknown_keys(item, path, {"id", "intent", "title", "speech", "more", "card", "offer", "samples"})
+        c.unknown_keys(item, path, {"id", "intent", "title", "speech", "more", "card", "offer", "more_offer",
+                                    "sources", "samples"})
         c.ident(item, path, "id", ids)
         intent = c.get(item, path, "intent", str)
         if intent is not None:
@@ -165,15 +194,20 @@ def _check_topics(c: Checker, data: Any, claimed: dict[str, str]) -> tuple[list[
             intents.add(intent)
         c.text(item, path, "title")
         c.text(item, path, "speech")
-        c.text(item, path, "more", required=False)
+        more = c.text(item, path, "more", required=False)
         c.text(item, path, "card")
-        offer = c.get(item, path, "offer", dict)
-        if offer is not None:
-            c.unknown_keys(offer, (*path, "offer"), {"ask", "topic", "routine"})
-            c.text(offer, (*path, "offer"), "ask")
-            if ("topic" in offer) == ("routine" in offer):
-                c.fail((*path, "offer"), "needs exactly one of 'topic' or 'routine' (what a yes leads to)")
-            offers.append((offer, (*path, "offer")))
+        for key in ("offer", "more_offer"):
+            offer = c.get(item, path, key, dict, required=key == "offer")
+            if offer is None:
+                continue
+            c.unknown_keys(offer, (*path, key), {"ask", "topic", "routine", "more"})
+            c.text(offer, (*path, key), "ask")
+            if sum(k in offer for k in ("topic", "routine", "more")) > 1:
+                c.fail((*path, key), "names more than one of 'topic', 'routine' and 'more' (what a yes leads to)")
+            if "more" in offer and (offer["more"] is not True or not more or key != "offer"):
+                c.fail((*path, key, "more"), "'more: true' leads a yes to this topic's 'more', which must exist")
+            offers.append((offer, (*path, key)))
+        _check_sources(c, item, path, article)
         c.samples(item, path, "samples", frozenset(), intent or "?", claimed)
 
     if not isinstance(data, dict):
@@ -313,9 +347,12 @@ def _check_intents(c: Checker, data: Any, claimed: dict[str, str]) -> None:
     intents = c.get({"intents": data.get("intents")} if isinstance(data, dict) else None, (), "intents", dict)
     if intents is None:
         return
-    for name in sorted(set(CUSTOM_INTENTS) - set(intents)):
+    for name in sorted(set(CUSTOM_INTENTS) - set(intents) - {RED_FLAG_INTENT}):
         c.fail(("intents",), f"{name} is missing")
     for name in intents:
+        if name == RED_FLAG_INTENT:
+            c.fail(("intents", name), "its samples are generated from red_flags.yaml; move them there")
+            continue
         if name not in CUSTOM_INTENTS and not name.startswith("AMAZON."):
             c.fail(("intents", name), "is not an intent the skill handles")
             continue
@@ -333,6 +370,78 @@ def _check_intents(c: Checker, data: Any, claimed: dict[str, str]) -> None:
                 c.fail(("lengths", key), "must be a list of words (letters, spaces, apostrophes, hyphens)")
 
 
+def expand(pattern: str, words: dict[str, list[str]]) -> list[str]:
+    """Every sentence a pattern stands for: each {list} replaced by each of its words, in order."""
+    names = PATTERN_SLOT.findall(pattern)
+    pieces = PATTERN_SLOT.split(pattern)[::2]  # the text around the {lists}
+    out = []
+    for combination in itertools.product(*(words[name] for name in names)):
+        text = pieces[0] + "".join(word + piece for word, piece in zip(combination, pieces[1:], strict=True))
+        out.append(" ".join(text.split()))
+    return out
+
+
+def _check_red_flags(c: Checker, data: Any, claimed: dict[str, str]) -> tuple[list[str], set[str]]:
+    """PainIntent's samples from red_flags.yaml, expanded and checked like any sample; and its exclusive words."""
+    if not isinstance(data, dict):
+        c.fail((), "must be a mapping with 'exclusive', 'words' and 'patterns'")
+        return [], set()
+    c.unknown_keys(data, (), {"exclusive", "words", "patterns"})
+    exclusive: set[str] = set()
+    for i, word in enumerate(c.get(data, (), "exclusive", list) or []):
+        if not isinstance(word, str) or len(word.split()) != 1:
+            c.fail(("exclusive", i), "must be one word")
+        else:
+            exclusive.add(word.lower())
+    words: dict[str, list[str]] = {}
+    for name, values in (c.get(data, (), "words", dict) or {}).items():
+        if not isinstance(values, list) or not values or not all(isinstance(v, str) and v.strip() for v in values):
+            c.fail(("words", name), "must be a list of words or phrases")
+        else:
+            words[str(name)] = values
+    samples: list[str] = []
+    for i, pattern in enumerate(c.get(data, (), "patterns", list) or []):
+        where = ("patterns", i)
+        if not isinstance(pattern, str) or not pattern.strip():
+            c.fail(where, "must be non-empty text")
+            continue
+        unknown = sorted(set(PATTERN_SLOT.findall(pattern)) - set(words))
+        if unknown:
+            c.fail(where, f"{pattern!r} names {{{', '.join(unknown)}}}, which is not a list under 'words'")
+            continue
+        for sample in expand(pattern, words):
+            if not SAMPLE_RE.match(sample) or "{" in sample:
+                c.fail(where, f"{sample!r}: samples may hold only letters, spaces, apostrophes, periods and "
+                              "hyphens; write numbers as words")
+            norm = " ".join(sample.lower().split())
+            if claimed.get(norm, RED_FLAG_INTENT) != RED_FLAG_INTENT:
+                c.fail(where, f"{sample!r} is also a sample of {claimed[norm]}")
+            elif norm in claimed:
+                c.fail(where, f"{sample!r} appears twice")
+            else:
+                samples.append(sample)
+            claimed[norm] = RED_FLAG_INTENT
+    if len(samples) < MIN_RED_FLAGS:
+        c.fail(("patterns",), f"gives {len(samples)} samples; at least {MIN_RED_FLAGS} are needed")
+    return samples, exclusive
+
+
+def _check_exclusive(topics: Checker, intents: Checker, exclusive: set[str]) -> None:
+    """Symptom words belong to PainIntent alone: a topic sample that says "hurts" would teach Alexa's model to
+    answer a person in pain with a topic."""
+    def check(c: Checker, path: Path_, sample: Any, owner: str) -> None:
+        if isinstance(sample, str) and (found := sorted(exclusive & set(sample.lower().split()))):
+            c.fail(path, f"{sample!r} uses {', '.join(found)}, which only red flags may use "
+                         f"(red_flags.yaml: exclusive); {owner} must not catch a person in pain")
+
+    for i, item in enumerate((topics.doc.data or {}).get("topics") or []):
+        for j, sample in enumerate((item or {}).get("samples") or [] if isinstance(item, dict) else []):
+            check(topics, ("topics", i, "samples", j), sample, str(item.get("intent")))
+    for name, samples in ((intents.doc.data or {}).get("intents") or {}).items():
+        for j, sample in enumerate(samples or [] if isinstance(samples, list) else []):
+            check(intents, ("intents", name, j), sample, str(name))
+
+
 def _display(path: Path) -> str:
     """File names as an editor types them: relative to the working directory when inside it."""
     try:
@@ -341,8 +450,9 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def check_language(folder: Path) -> tuple[dict[str, Any], list[str], dict[str, LocatedDoc]]:
-    """Validate one language folder; returns its raw data and the problems found."""
+def check_language(folder: Path, article: str | None = None) -> tuple[dict[str, Any], list[str], dict[str, LocatedDoc]]:
+    """Validate one language folder against the article (its text as ``quote_form`` gives it); returns its raw
+    data, with PainIntent's samples expanded from red_flags.yaml, and the problems found."""
     problems: list[str] = []
     docs: dict[str, LocatedDoc] = {}
     for name in FILES:
@@ -356,18 +466,40 @@ def check_language(folder: Path) -> tuple[dict[str, Any], list[str], dict[str, L
     claimed: dict[str, str] = {}
     _check_phrases(Checker(docs["phrases"], problems), docs["phrases"].data)
     topic_checker = Checker(docs["topics"], problems)
-    _, offers = _check_topics(topic_checker, docs["topics"].data, claimed)
+    _, offers = _check_topics(topic_checker, docs["topics"].data, claimed, article)
     _, routine_ids = _check_routines(Checker(docs["routines"], problems), docs["routines"].data)
     if isinstance(docs["routines"].data, dict):
         check_answer_length(topic_checker, docs["topics"].data, docs["routines"].data.get("timing"))
-    _check_intents(Checker(docs["intents"], problems), docs["intents"].data, claimed)
+    intent_checker = Checker(docs["intents"], problems)
+    _check_intents(intent_checker, docs["intents"].data, claimed)
+    red_flags, exclusive = _check_red_flags(Checker(docs["red_flags"], problems), docs["red_flags"].data, claimed)
+    _check_exclusive(topic_checker, intent_checker, exclusive)
     topic_ids = {t.get("id") for t in (docs["topics"].data or {}).get("topics") or [] if isinstance(t, dict)}
     for offer, path in offers:
         if "topic" in offer and offer["topic"] not in topic_ids:
             topic_checker.fail((*path, "topic"), f"{offer['topic']!r} is not a topic id")
         if "routine" in offer and offer["routine"] not in routine_ids:
             topic_checker.fail((*path, "routine"), f"{offer['routine']!r} is not a routine id")
-    return {name: doc.data for name, doc in docs.items()}, problems, docs
+    data = {name: doc.data for name, doc in docs.items()}
+    if isinstance(data["intents"], dict) and isinstance(data["intents"].get("intents"), dict):
+        data["intents"] = {**data["intents"], "intents": {**data["intents"]["intents"], RED_FLAG_INTENT: red_flags}}
+    return data, problems, docs
+
+
+def _article(root: Path, problems: list[str]) -> str | None:
+    """The source article's text (as quotes are compared), or None with a problem when it cannot be read."""
+    path = root / ARTICLE_FILE
+    try:
+        doc = load_located(path, _display(path))
+    except ContentError as exc:
+        problems.extend(exc.problems)
+        return None
+    c = Checker(doc, problems)
+    c.unknown_keys(doc.data if isinstance(doc.data, dict) else {}, (), {"title", "origin", "text"})
+    c.text(doc.data, (), "title")
+    c.text(doc.data, (), "origin")
+    text = c.get(doc.data, (), "text", str)
+    return quote_form(text) if text else None
 
 
 # Where each part of a language's shape lives: (file, field), so cross-language problems name a line too.
@@ -391,6 +523,7 @@ def _shape(raw: dict[str, Any]) -> dict[str, Any]:
 def check_library(root: Path) -> dict[str, Any]:
     """Validate the locales file and every language it names; return the raw data for ``Library``."""
     problems: list[str] = []
+    article = _article(root, problems)
     locales_doc = load_located(root / "locales.yaml", _display(root / "locales.yaml"))
     c = Checker(locales_doc, problems)
     spec = locales_doc.data if isinstance(locales_doc.data, dict) else {}
@@ -413,7 +546,7 @@ def check_library(root: Path) -> dict[str, Any]:
             if not folder.is_dir():
                 c.fail((*path, "language"), f"no content folder {lang}/")
                 continue
-            raw, found, docs_of[lang] = check_language(folder)
+            raw, found, docs_of[lang] = check_language(folder, article)
             problems.extend(found)
             languages[lang] = {"phrases": raw.get("phrases"), "topics": raw.get("topics"),
                                "routines": raw.get("routines"), "intents": raw.get("intents")}

@@ -20,7 +20,7 @@ class Card(NamedTuple):
 class Reply:
     """A plain class, not a dataclass: defining dataclasses costs a Lambda cold start ~1 ms each."""
 
-    __slots__ = ("card", "end_session", "offer", "question", "reprompt", "speech", "view")
+    __slots__ = ("card", "end_session", "offer", "question", "reprompt", "speech", "unsaved", "view")
 
     def __init__(self, speech: Speech, question: str | None = None, reprompt: str | None = None,
                  card: Card | None = None, end_session: bool | None = None, offer: dict[str, Any] | None = None,
@@ -32,6 +32,9 @@ class Reply:
         self.end_session = end_session  # None: no opinion (empty replies to SessionEndedRequest)
         self.offer = offer  # what a "yes" to the question leads to
         self.view = view  # what a screen shows (rendered as APL when the device has one)
+        # What to say instead when this turn's progress could not be saved: a reply that claims a save
+        # ("I've saved your place", "that's 5 routines") carries its honest twin, chosen after the write.
+        self.unsaved: Reply | None = None
 
     def __repr__(self) -> str:
         return f"Reply({self.full_speech().ssml()!r}, end_session={self.end_session}, offer={self.offer})"
@@ -51,6 +54,11 @@ class Reply:
     def silent(cls) -> Reply:
         """No speech at all: the only valid answer to SessionEndedRequest and System.ExceptionEncountered."""
         return cls(Speech())
+
+    def if_unsaved(self, other: Reply) -> Reply:
+        """This reply, with ``other`` to be said instead if the save fails."""
+        self.unsaved = other
+        return self
 
     def full_speech(self) -> Speech:
         return Speech().extend(self.speech).say(self.question)

@@ -121,16 +121,34 @@ class Progress(NamedTuple):
         """
         if not isinstance(data, dict) or not isinstance(data.get("routine"), str):
             return None
-        try:
-            index = int(data.get("index", 0))
-        except (TypeError, ValueError, ArithmeticError):
-            return None
-        if index < 0:
+        index = whole_number(data.get("index", 0))
+        if index is None or index > MAX_INDEX:
             return None
         raw = data.get("leave_out")
-        leave_out = tuple(sorted({int(n) for n in raw if isinstance(n, int | float) or str(n).isdigit()})) \
-            if isinstance(raw, list | tuple) else ()
+        numbers = (whole_number(n) for n in raw) if isinstance(raw, list | tuple) else ()
+        leave_out = tuple(sorted({n for n in numbers if n is not None and n <= MAX_INDEX}))
         return cls(data["routine"], index, data.get("paused") is True, data.get("halted") is True, leave_out)
+
+
+MAX_INDEX = 10_000  # far beyond any routine; a larger stored number is junk, not a place
+
+
+def whole_number(value: Any) -> int | None:
+    """A stored non-negative whole number, or None: never raises, whatever a store or a client sent
+    (Decimal from DynamoDB, "²", NaN, Infinity, 1e308, True, nested lists)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not value.isascii() or not value.isdigit() or len(value) > 18:
+            return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+    if number != value and not isinstance(value, str):
+        return None  # 2.5 is not a whole number
+    return number if number >= 0 else None
 
 
 class Outcome(NamedTuple):

@@ -15,14 +15,20 @@ OFFER = "offer"
 TOPIC = "topic"
 ROUTINE = "routine"
 LAST = "last"
+RED_FLAG = "red_flag"  # pain, tingling, numbness, weakness or a change in function was reported this session
 
 
 class State:
-    __slots__ = ("profile", "session")
+    __slots__ = ("profile", "profile_known", "session", "today")
 
-    def __init__(self, session: dict[str, Any], profile: Profile) -> None:
+    def __init__(self, session: dict[str, Any], profile: Profile, *, profile_known: bool = True,
+                 today: str | None = None) -> None:
         self.session = session
         self.profile = profile
+        # False when the store could not be read this turn: the profile is a blank stand-in, so counts
+        # in it are not the user's and must not be spoken.
+        self.profile_known = profile_known
+        self.today = today  # the request's date (ISO), for the days a routine was completed
 
     @property
     def progress(self) -> Progress | None:
@@ -50,6 +56,16 @@ class State:
     def leave_routine(self) -> None:
         """End the routine in this session but keep the stored place for a later resume."""
         self.session.pop(ROUTINE, None)
+
+    @property
+    def red_flag(self) -> bool:
+        """After a red flag, nothing in this session leads to exercise."""
+        return self.session.get(RED_FLAG) is True
+
+    def raise_red_flag(self) -> None:
+        """Remember the red flag for the rest of this session, and for the next launch's warning."""
+        self.session[RED_FLAG] = True
+        self.profile.caution = True
 
     @property
     def offer(self) -> dict[str, Any] | None:

@@ -85,6 +85,9 @@ LOCALE_FIELDS = frozenset({"name", "summary", "description", "example_phrases", 
 KNOWN_FIELDS = frozenset({*REQUIRED_FIELDS, "testing_instructions", "overrides"})
 
 LAMBDA_ARN_RE = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(?::[A-Za-z0-9$_-]+)?$")
+# The endpoint must name an alias (SAM's LiveAliasArn ends in :live): the AlexaSkill permission and the SnapStart
+# snapshot belong to the alias's version, so the bare function ($LATEST), $LATEST or a version number would not do.
+ALIAS_RE = re.compile(r"^(?!\d+$)[A-Za-z0-9_-]+$")
 SKILL_ID_RE = re.compile(r"^amzn1\.ask\.skill\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 PROBE_SKILL_ID = "amzn1.ask.skill.00000000-0000-4000-8000-000000000000"
 
@@ -528,7 +531,13 @@ def _https_url(value: str) -> str:
 def _lambda_arn(value: str) -> str:
     if not LAMBDA_ARN_RE.match(value):
         raise argparse.ArgumentTypeError(
-            f"{value!r} is not a Lambda ARN (arn:aws:lambda:<region>:<account>:function:<name>[:<alias>])")
+            f"{value!r} is not a Lambda alias ARN (arn:aws:lambda:<region>:<account>:function:<name>:<alias>)")
+    qualifier = value.split(":")[7] if value.count(":") == 7 else ""
+    if not ALIAS_RE.match(qualifier):
+        what = f"version {qualifier!r}" if qualifier else "no alias"
+        raise argparse.ArgumentTypeError(
+            f"{value!r} names {what}: use the alias ARN that sam deploy prints as LiveAliasArn (it ends in :live), "
+            "because Alexa's permission to invoke the function is granted to the alias")
     return value
 
 

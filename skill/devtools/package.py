@@ -4,8 +4,8 @@ Why a builder of our own instead of ``sam build``'s Python workflow or ``pip ins
 
 * Lambda runs python3.13 on arm64 (Graviton): dependencies must be the manylinux aarch64 wheels, whatever
   machine builds the package. pip's ``--platform`` download gives exactly those, without Docker.
-* The Lambda runtime already provides boto3 and its dependencies; shipping them again costs megabytes and
-  pins an older boto3 than the runtime's.
+* The Lambda runtime already provides boto3 and botocore; shipping them again costs megabytes and pins an
+  older boto3 than the runtime's. What the skill itself imports (six and python-dateutil included) ships.
 * Lambda's code folder is read-only, so Python cannot cache bytecode there: every cold start would compile
   every module again (measured: imports take about 800 ms instead of 280 ms). We ship ``.pyc`` files made
   by a python3.13 interpreter, as unchecked-hash pycs so no source timestamp is checked at import.
@@ -45,9 +45,14 @@ LAMBDA_PLATFORM = "manylinux2014_aarch64"
 LAMBDA_MACHINE = "aarch64"
 LAMBDA_TASK_ROOT = "/var/task"  # where Lambda unpacks the zip: recorded in tracebacks from our .pyc files
 
-# Distributions the python3.13 Lambda runtime already has (boto3 and everything it needs). Not shipped.
+# Distributions the python3.13 Lambda runtime has and the package relies on: boto3 itself and the parts of its
+# tree that the skill never imports on its own (the DynamoDB store loads boto3, and boto3 loads these).
+# six and python-dateutil are runtime copies too (botocore needs them), but the skill imports them on every
+# request (the ASK SDK's serializer), so they are SHIPPED: a runtime update that drops or changes them cannot
+# break the skill. urllib3 is only needed by requests, which ask-sdk-core declares but the skill never imports
+# (tests/test_package.py checks what a request really loads).
 RUNTIME_PROVIDED = frozenset({
-    "boto3", "botocore", "s3transfer", "jmespath", "urllib3", "python-dateutil", "six",
+    "boto3", "botocore", "s3transfer", "jmespath", "urllib3",
 })
 # Distributions only needed to read the YAML content; the packaged Lambda reads the JSON bundle instead.
 # The package test runs the packaged handler without them, which proves the claim.

@@ -8,24 +8,34 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Any
 
+from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.dispatch_components import AbstractRequestInterceptor, AbstractResponseInterceptor
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, Response
 
 from skill.core.content import library
-from skill.core.profile import Profile
+from skill.core.profile import Profile, merge
 from skill.core.state import LAST, State
-from skill.handlers.turn import CONTENT, REPLY, STATE, session_of
+from skill.handlers.turn import CONTENT, REPLY, STATE, respond_instead, session_of
 from skill.logs import logger, pseudonym, request_line, scrub
-from skill.persistence.keys import user_id_of
+from skill.persistence.base import EXPECTED, StoreAdapter, VersionConflict
+from skill.persistence.keys import user_id_of, user_key
 
-SNAPSHOT = "profile_snapshot"
-WRITABLE = "profile_writable"
+BASE = "profile_base"  # the profile as read (a Profile), to merge this turn's changes against
+READ_OK = "profile_read"
+SAVING = "profile_saving"  # False: this request must not touch the store
+SAVED = "profile_saved"  # True, False (not saved) or None (nothing to save): how the turn's save went
 # Requests that only ask about the skill: Amazon requires that they change nothing, so no store access.
 QUERIES = frozenset({"CanFulfillIntentRequest"})
 STARTED = "started"
+# The user hears an answer within 3 s of the request whatever the store does: store I/O for one turn
+# (read, write, conflict retries) ends by STORE_BUDGET seconds after the turn started; the read may take
+# READ_SHARE of it at most, so a slow read still leaves time to write.
+STORE_BUDGET = 2.4
+READ_SHARE = 1.2
+MIN_CALL = 0.2  # no store call is started with less time than this left
+MAX_WRITES = 4  # conflicting writes re-read and merge at most this often
 
 
 class LocaleInterceptor(AbstractRequestInterceptor):
@@ -37,53 +47,121 @@ class LocaleInterceptor(AbstractRequestInterceptor):
         handler_input.attributes_manager.request_attributes[CONTENT] = library().for_locale(locale)
 
 
+def _left(handler_input: HandlerInput) -> float:
+    started = handler_input.attributes_manager.request_attributes.get(STARTED)
+    return STORE_BUDGET - (time.perf_counter() - started) if started is not None else STORE_BUDGET
+
+
+def _store(handler_input: HandlerInput) -> AbstractPersistenceAdapter | None:
+    """The skill's persistence adapter (the SDK keeps it on the attributes manager), when the request has
+    a user to store progress under."""
+    adapter = handler_input.attributes_manager._persistence_adapter
+    return adapter if adapter is not None and user_id_of(handler_input.request_envelope) else None
+
+
+def _read(adapter: AbstractPersistenceAdapter, handler_input: HandlerInput, budget: float) -> Profile:
+    envelope = handler_input.request_envelope
+    if isinstance(adapter, StoreAdapter):
+        return Profile.from_dict(adapter.read(user_key(envelope), budget))
+    return Profile.from_dict(adapter.get_attributes(envelope))
+
+
+def _write(adapter: AbstractPersistenceAdapter, handler_input: HandlerInput, profile: Profile, expected: int,
+           budget: float) -> None:
+    envelope = handler_input.request_envelope
+    if isinstance(adapter, StoreAdapter):
+        adapter.write(user_key(envelope), profile.to_dict(), expected, budget)
+    else:  # another adapter (a test's wrapper): the version travels in the attributes
+        adapter.save_attributes(envelope, {**profile.to_dict(), EXPECTED: expected})
+
+
 class ProfileInterceptor(AbstractRequestInterceptor):
-    """Loads the stored profile; a failing store is logged and the turn goes on from the session."""
+    """Loads the stored profile within the turn's time budget. A failing store, or a stored record no
+    profile can be made of, is logged and the turn goes on from the session; the State then says the
+    profile was not read, so no stored count is spoken."""
 
     def process(self, handler_input: HandlerInput) -> None:
-        attributes = handler_input.attributes_manager
-        request_attributes = attributes.request_attributes
+        request_attributes = handler_input.attributes_manager.request_attributes
+        now = datetime.now(UTC)
         if handler_input.request_envelope.request.object_type in QUERIES:
-            request_attributes[STATE] = State({}, Profile())
-            request_attributes[WRITABLE] = False
+            request_attributes[STATE] = State({}, Profile(), profile_known=False)
+            request_attributes[SAVING] = False
             return
-        stored: Any = {}
-        ok = True
-        if attributes._persistence_adapter is not None and user_id_of(handler_input.request_envelope):
+        adapter = _store(handler_input)
+        profile, ok = Profile(), adapter is not None
+        if adapter is not None:
             try:
-                stored = attributes.persistent_attributes
-            except Exception as exc:  # any store fault: the user's turn must not be lost
+                profile = _read(adapter, handler_input, min(READ_SHARE, _left(handler_input)))
+            except Exception as exc:  # any store fault or bad record: the user's turn must not be lost
                 ok = False
                 logger().error("store read failed: %s", scrub(exc, sensitive_values(handler_input)))
-        profile = Profile.from_dict(stored)
-        snapshot = profile.to_dict()  # what the store holds, to write back only what changed
+        request_attributes[BASE] = profile.copy()
+        request_attributes[READ_OK] = ok
+        request_attributes[SAVING] = adapter is not None
         session = handler_input.request_envelope.session
         if session is not None and session.new:
             profile.visits += 1
-            profile.last_visit = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        request_attributes[STATE] = State(session_of(handler_input), profile)
-        request_attributes[SNAPSHOT] = snapshot
-        request_attributes[WRITABLE] = ok
+            profile.last_visit = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        request_attributes[STATE] = State(session_of(handler_input), profile, profile_known=ok,
+                                          today=now.date().isoformat())
 
 
 class SaveProfileInterceptor(AbstractResponseInterceptor):
-    """Writes the profile back when it changed. After a failed read it does not write, so a store that
-    comes back mid-session never has good progress overwritten by a partial profile."""
+    """Writes this turn's changes, versioned: on a conflict it re-reads, merges (``merge``: no increment
+    lost, the newest place, a safety halt that stands) and tries again, within the turn's time budget.
+    After a failed read it does not write, so a partial profile never overwrites good progress.
+
+    It runs where its outcome can still change what is said: when the save failed, was skipped, ran out of
+    time, or another device's safety halt kept the place this turn claims to have saved, the reply's
+    honest twin (``Reply.unsaved``) is said instead."""
 
     def process(self, handler_input: HandlerInput, response: Response) -> None:
-        attributes = handler_input.attributes_manager
-        request_attributes = attributes.request_attributes
+        request_attributes = handler_input.attributes_manager.request_attributes
         state = request_attributes.get(STATE)
-        if state is None or attributes._persistence_adapter is None or not request_attributes.get(WRITABLE):
-            return
-        current = state.profile.to_dict()
-        if current == request_attributes.get(SNAPSHOT) or not user_id_of(handler_input.request_envelope):
+        adapter = _store(handler_input)
+        if state is None or adapter is None or not request_attributes.get(SAVING):
             return
         try:
-            attributes.persistent_attributes = current
-            attributes.save_persistent_attributes()
+            stored = self.save(handler_input, adapter, state.profile)
         except Exception as exc:  # the answer still goes out; the session keeps the place
             logger().error("store write failed: %s", scrub(exc, sensitive_values(handler_input)))
+            stored = None
+        mine = state.profile
+        saved = stored is not None and (mine.progress is None or stored.progress == mine.progress)
+        request_attributes[SAVED] = saved
+        reply = request_attributes.get(REPLY)
+        if not saved and reply is not None and reply.unsaved is not None:
+            respond_instead(handler_input, reply.unsaved, response)
+
+    def save(self, handler_input: HandlerInput, adapter: AbstractPersistenceAdapter, mine: Profile) -> Profile | None:
+        """The profile as stored after this turn, or None when it could not be stored in time."""
+        request_attributes = handler_input.attributes_manager.request_attributes
+        base: Profile = request_attributes[BASE]
+        if not request_attributes.get(READ_OK):
+            # Without the stored record, this turn's profile is a blank stand-in: nothing is stored, and the
+            # next turn whose read succeeds catches up from the session.
+            logger().error("store save skipped: this turn could not read the stored profile")
+            return None
+        theirs: Profile | None = base
+        for _ in range(MAX_WRITES * 2):
+            left = _left(handler_input)
+            if left < MIN_CALL:
+                logger().error("store write skipped: the turn's time budget is spent")
+                return None
+            if theirs is None:
+                theirs = _read(adapter, handler_input, left)
+                continue
+            merged = merge(base, mine, theirs)
+            if merged == theirs:
+                return merged  # nothing new to store
+            try:
+                _write(adapter, handler_input, merged, theirs.version, left)
+            except VersionConflict:
+                theirs = None
+                continue
+            return merged
+        logger().error("store write gave up: the record kept changing")
+        return None
 
 
 class RepeatCacheInterceptor(AbstractResponseInterceptor):
@@ -138,4 +216,5 @@ def sensitive_values(handler_input: HandlerInput) -> list[str]:
 
 
 REQUEST = (TimingInterceptor(), LocaleInterceptor(), ProfileInterceptor())
-RESPONSE = (RepeatCacheInterceptor(), SaveProfileInterceptor(), RequestLogInterceptor())
+# Saving first: when it fails, the reply said (and cached for "repeat") is the honest one.
+RESPONSE = (SaveProfileInterceptor(), RepeatCacheInterceptor(), RequestLogInterceptor())

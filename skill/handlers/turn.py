@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.response_helper import ResponseFactory
 from ask_sdk_model import IntentRequest, Response
 from ask_sdk_model.ui import SimpleCard
 
@@ -104,6 +105,15 @@ def respond(handler_input: HandlerInput, reply: Reply) -> Response:
     for directive in _directives(handler_input, reply):
         builder.add_directive(directive)
     return builder.response
+
+
+def respond_instead(handler_input: HandlerInput, reply: Reply, response: Response) -> None:
+    """Say ``reply`` instead of what ``response`` holds. Response interceptors get the response object
+    itself, so it is refilled from a fresh build rather than replaced."""
+    handler_input.response_builder = ResponseFactory()
+    fresh = respond(handler_input, reply)
+    for name in Response.attribute_map:
+        setattr(response, name, getattr(fresh, name))
 
 
 def _directives(handler_input: HandlerInput, reply: Reply) -> list[Any]:

@@ -1,4 +1,5 @@
-"""An in-process store for tests and smoke runs; values are copied through JSON like a real store."""
+"""An in-process store for tests and smoke runs; values are copied through JSON like a real store, and
+versioned like the real ones."""
 
 from __future__ import annotations
 
@@ -6,26 +7,34 @@ import json
 import threading
 from typing import Any
 
-from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
-from ask_sdk_model import RequestEnvelope
-
-from skill.persistence.keys import user_key
+from skill.persistence.base import VERSION, StoreAdapter, VersionConflict
 
 
-class MemoryAdapter(AbstractPersistenceAdapter):
+class MemoryAdapter(StoreAdapter):
     def __init__(self) -> None:
-        self._items: dict[str, str] = {}
+        self._items: dict[str, str] = {}  # the record as JSON text, per key
+        self._versions: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, Any]:
+    def read(self, key: str, budget: float | None = None) -> dict[str, Any]:
         with self._lock:
-            raw = self._items.get(user_key(request_envelope))
-        return json.loads(raw) if raw else {}
+            raw, version = self._items.get(key), self._versions.get(key, 0)
+        if not raw:
+            return {}
+        value = json.loads(raw)
+        return {**(value if isinstance(value, dict) else {}), VERSION: version}
 
-    def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict[str, Any]) -> None:
+    def write(self, key: str, attributes: dict[str, Any], expected: int | None, budget: float | None = None) -> int:
+        body = json.dumps({k: v for k, v in attributes.items() if k != VERSION})
         with self._lock:
-            self._items[user_key(request_envelope)] = json.dumps(attributes)
+            current = self._versions.get(key, 0)
+            if expected is not None and current != expected:
+                raise VersionConflict(f"stored version {current}, expected {expected}")
+            self._items[key] = body
+            self._versions[key] = current + 1
+        return current + 1
 
-    def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
+    def delete(self, key: str) -> None:
         with self._lock:
-            self._items.pop(user_key(request_envelope), None)
+            self._items.pop(key, None)
+            self._versions.pop(key, None)

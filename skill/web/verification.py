@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import http.client
 import json
 import posixpath
+import socket
+import ssl
 import threading
-import urllib.request
+import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,9 +41,18 @@ ECHO_API_DOMAIN = "echo-api.amazon.com"
 CERT_HOST = "s3.amazonaws.com"
 CERT_PATH_PREFIX = "/echo.api/"
 DEFAULT_TOLERANCE_SECONDS = 150
-DEFAULT_FETCH_TIMEOUT_SECONDS = 5.0
+DEFAULT_FETCH_TIMEOUT_SECONDS = 5.0  # for the whole download: DNS, connect, TLS, headers and body together
 DEFAULT_FETCH_MAX_BYTES = 64 * 1024
 CACHE_MAX_ENTRIES = 8
+# A chain that could not be fetched or was refused is remembered this long (in its own small cache, so
+# failures never push a good chain out): a flood of requests naming one bad URL costs one download.
+FAILURE_CACHE_SECONDS = 30
+FAILURE_CACHE_MAX_ENTRIES = 64
+# Real envelopes nest about 8 levels deep (our session attributes add a few). Anything far deeper is
+# refused before the ASK SDK sees it: its deserialiser and deepcopy recurse, and would fail with a 500.
+MAX_JSON_DEPTH = 64
+SKILL_ID_ENV = "SPINE_COACH_SKILL_ID"
+ANY_SKILL_ENV = "SPINE_COACH_ALLOW_ANY_SKILL"  # explicit opt-out of the skill-id check (not for production)
 
 BAD_REQUEST = 400
 UNAUTHORIZED = 401
@@ -72,6 +87,8 @@ def check_cert_chain_url(url: str | None) -> str:
 
     The path is percent-decoded and normalised before the prefix test, so `..` cannot escape the bucket,
     and the URL returned is rebuilt from the checked parts: what we fetch is exactly what we checked.
+    Amazon's rules name only scheme, host, port and path; the query string and fragment are dropped, so
+    `...pem?x=1` and `...pem?x=2` are one certificate (one cache entry, one download), not two.
     """
     if not url or not url.strip():
         raise _refuse(f"missing {CERT_URL_HEADER} header")
@@ -91,8 +108,7 @@ def check_cert_chain_url(url: str | None) -> str:
     path = posixpath.normpath(unquote(parts.path)) if parts.path else ""
     if not path.startswith(CERT_PATH_PREFIX):
         raise _refuse(f"{CERT_URL_HEADER} path must start with {CERT_PATH_PREFIX}")
-    query = f"?{parts.query}" if parts.query else ""
-    return f"https://{CERT_HOST}{quote(path)}{query}"
+    return f"https://{CERT_HOST}{quote(path)}"
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -195,12 +211,38 @@ def check_signature(public_key: rsa.RSAPublicKey, signature: bytes, body: bytes)
 # ----------------------------------------------------------------------------------------------------
 
 
-def parse_body(body: bytes) -> dict[str, Any]:
-    """The envelope must be a JSON object; anything else is a malformed request (400)."""
+def json_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> int:
+    """Nesting depth of a parsed JSON value, counted without recursion; stops counting past ``limit``."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, dict | list):
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def load_json(body: bytes | str) -> Any:
+    """json.loads, with nesting too deep for Python or for the ASK SDK as a ValueError, not a RecursionError."""
     try:
-        envelope = json.loads(body)
+        value = json.loads(body)
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
+    if json_depth(value) > MAX_JSON_DEPTH:
+        raise ValueError(f"JSON nested more than {MAX_JSON_DEPTH} levels deep")
+    return value
+
+
+def parse_body(body: bytes) -> dict[str, Any]:
+    """The envelope must be a JSON object of sane depth; anything else is a malformed request (400)."""
+    try:
+        envelope = load_json(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise _malformed("request body is not valid JSON") from exc
+        raise _malformed(f"request body is not valid JSON: {exc}") from exc
     if not isinstance(envelope, dict):
         raise _malformed("request body is not a JSON object")
     return envelope
@@ -250,37 +292,112 @@ def check_application_id(envelope: Mapping[str, Any], skill_id: str | None) -> N
 # ----------------------------------------------------------------------------------------------------
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect would fetch from a URL that never passed check 1."""
+Resolver = Callable[[str, int], list[tuple[Any, ...]]]
 
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+# DNS lookups run here, so a resolver that hangs costs at most these threads, never a request worker's time.
+_DNS_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cert-dns")
+
+
+def _system_resolve(host: str, port: int) -> list[tuple[Any, ...]]:
+    return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
 
 
 class HttpsCertFetcher:
-    """Default fetcher: HTTPS only, no redirects, a timeout and a size cap, so a slow or huge reply cannot
-    stall or exhaust a worker."""
+    """Default fetcher: HTTPS only, no redirects, a size cap, and ONE deadline for the whole download.
+
+    A per-read timeout is not enough: a server that trickles a byte every few seconds never trips it and
+    holds a worker for as long as it likes. Here DNS resolution waits at most the time left (in a small
+    thread pool, since getaddrinfo cannot be interrupted), every socket operation gets only the time left,
+    and a timer shuts the socket down at the deadline, whatever the TLS or HTTP layer is doing.
+    """
 
     def __init__(
         self,
         timeout: float = DEFAULT_FETCH_TIMEOUT_SECONDS,
         max_bytes: int = DEFAULT_FETCH_MAX_BYTES,
-        ssl_context: Any = None,
+        ssl_context: ssl.SSLContext | None = None,
+        resolve: Resolver | None = None,
     ) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
-        self._opener = urllib.request.build_opener(
-            _NoRedirect(), urllib.request.HTTPSHandler(context=ssl_context)
-        )
+        self._context = ssl_context if ssl_context is not None else ssl.create_default_context()
+        self._resolve = resolve if resolve is not None else _system_resolve
 
     def __call__(self, url: str) -> bytes:
-        if urlsplit(url).scheme != "https":
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
             raise ValueError("certificate chains are only fetched over https")
-        with self._opener.open(url, timeout=self.timeout) as response:
-            data: bytes = response.read(self.max_bytes + 1)
+        deadline = time.monotonic() + self.timeout
+        host, port = parts.hostname, parts.port or 443
+        address = self._address(host, port, deadline)
+        sock = socket.create_connection(address, timeout=_left(deadline))
+        watch = sock.dup()  # shutting down this duplicate stops every read on the connection, TLS or HTTP
+        timer = threading.Timer(max(deadline - time.monotonic(), 0.001), _shut, args=(watch,))
+        timer.daemon = True
+        timer.start()
+        try:
+            with self._context.wrap_socket(sock, server_hostname=host) as tls:
+                return self._get(tls, host, port, parts.path or "/", deadline)
+        except (OSError, http.client.HTTPException) as exc:  # a cut-off reply may look malformed: say why
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"certificate download took longer than {self.timeout} s") from exc
+            raise
+        finally:
+            timer.cancel()
+            sock.close()
+            watch.close()
+
+    def _address(self, host: str, port: int, deadline: float) -> tuple[Any, ...]:
+        """The first address of ``host``, or TimeoutError once the deadline passes (the lookup may go on)."""
+        future = _DNS_POOL.submit(self._resolve, host, port)
+        try:
+            infos = future.result(timeout=_left(deadline))
+        except FutureTimeout as exc:
+            future.cancel()
+            raise TimeoutError(f"resolving {host} took longer than {self.timeout} s") from exc
+        if not infos:
+            raise OSError(f"{host} has no address")
+        return tuple(infos[0][4][:2])
+
+    def _get(self, tls: ssl.SSLSocket, host: str, port: int, path: str, deadline: float) -> bytes:
+        connection = http.client.HTTPSConnection(host, port, context=self._context)
+        connection.sock = tls  # already connected and verified; http.client only speaks HTTP over it
+        host_header = host if port == 443 else f"{host}:{port}"
+        connection.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+        connection.putheader("Host", host_header)
+        connection.putheader("Accept-Encoding", "identity")
+        connection.endheaders()
+        tls.settimeout(_left(deadline))
+        response = connection.getresponse()
+        if response.status != 200:
+            raise OSError(f"certificate download got HTTP {response.status} {response.reason}")
+        data = bytearray()
+        while len(data) <= self.max_bytes:
+            _left(deadline)
+            chunk = response.read1(16 * 1024)
+            if not chunk:
+                break
+            data += chunk
         if len(data) > self.max_bytes:
             raise ValueError(f"certificate chain is larger than {self.max_bytes} bytes")
-        return data
+        _left(deadline)  # the deadline timer ends a trickle with what looks like a clean end of file
+        if response.length:  # fewer bytes than Content-Length promised
+            raise OSError("certificate download ended early")
+        return bytes(data)
+
+
+def _left(deadline: float) -> float:
+    """Seconds until ``deadline``; raises TimeoutError once it has passed (a 0 timeout would mean non-blocking)."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("certificate download took longer than its deadline")
+    return left
+
+
+def _shut(sock: socket.socket) -> None:
+    """Called by the deadline timer: unblocks whatever read or handshake is waiting on ``sock``."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def load_certifi_roots() -> list[x509.Certificate]:
@@ -319,12 +436,17 @@ class _CachedChain:
 
 
 class RequestVerifier:
-    """Verifies one Alexa HTTPS request; one instance is shared by all server threads."""
+    """Verifies one Alexa HTTPS request; one instance is shared by all server threads.
+
+    ``skill_id`` is required: Alexa signs every skill's requests with the same certificate, so without it
+    any skill could use this endpoint. ``any_skill=True`` is the explicit, logged opt-out (for trying it out).
+    """
 
     def __init__(
         self,
         *,
         skill_id: str | None,
+        any_skill: bool = False,
         cert_fetcher: Callable[[str], bytes] | None = None,
         trust_roots: list[x509.Certificate] | None = None,
         clock: Callable[[], datetime] | None = None,
@@ -332,7 +454,10 @@ class RequestVerifier:
     ) -> None:
         if trust_roots is not None and not trust_roots:
             raise ValueError("trust_roots must not be empty")
-        self.skill_id = skill_id
+        if not skill_id and not any_skill:
+            raise ValueError(f"a skill id is required: set {SKILL_ID_ENV} to this skill's id (or pass any_skill=True "
+                             "to accept every skill's requests, which Alexa certification does not allow)")
+        self.skill_id = skill_id or None
         self._fetch = cert_fetcher if cert_fetcher is not None else HttpsCertFetcher()
         self._trust_roots = list(trust_roots) if trust_roots is not None else None
         self._clock = clock if clock is not None else (lambda: datetime.now(UTC))
@@ -340,12 +465,14 @@ class RequestVerifier:
         self._store: x509_verification.Store | None = None
         self._store_lock = threading.Lock()
         self._cache: OrderedDict[str, _CachedChain] = OrderedDict()
+        self._failures: OrderedDict[str, tuple[datetime, VerificationError]] = OrderedDict()
         self._cache_lock = threading.Lock()
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> None:
         """Raise VerificationError unless the request is genuinely from Alexa, fresh, and for this skill.
 
-        Checks needing no network run first, so a bad URL or junk request never triggers a fetch.
+        Checks needing no network run first, so a bad URL or junk request never triggers a fetch. The skill id
+        is checked only after the signature: an unsigned request learns nothing about which id is ours.
         """
         normalised = {str(key).lower(): value for key, value in headers.items()}
         now = self._now()
@@ -353,8 +480,8 @@ class RequestVerifier:
         signature = decode_signature(normalised.get(SIGNATURE_HEADER.lower()))
         envelope = parse_body(body)
         check_timestamp(envelope, now, self.timestamp_tolerance_seconds)
-        check_application_id(envelope, self.skill_id)
         check_signature(self._leaf_key(chain_url, now), signature, body)
+        check_application_id(envelope, self.skill_id)
 
     def _now(self) -> datetime:
         now = self._clock()
@@ -371,8 +498,10 @@ class RequestVerifier:
     def _leaf_key(self, chain_url: str, now: datetime) -> rsa.RSAPublicKey:
         """Return the verified leaf key for `chain_url`, fetching and validating only on a cache miss.
 
-        The lock is not held while fetching, so one slow fetch does not block requests served from the cache;
-        two concurrent misses may both fetch, which is harmless.
+        A URL that failed (download or validation) within FAILURE_CACHE_SECONDS fails again without a fetch;
+        failures live in their own cache, so no number of bad URLs can evict a good chain. The lock is not
+        held while fetching, so one slow fetch does not block requests served from the cache; two concurrent
+        misses may both fetch, which is harmless.
         """
         with self._cache_lock:
             cached = self._cache.get(chain_url)
@@ -381,12 +510,20 @@ class RequestVerifier:
                     self._cache.move_to_end(chain_url)
                     return cached.public_key
                 del self._cache[chain_url]
+            failed = self._failures.get(chain_url)
+            if failed is not None:
+                if abs(now - failed[0]) < timedelta(seconds=FAILURE_CACHE_SECONDS):
+                    raise failed[1]
+                del self._failures[chain_url]
         try:
-            pem = self._fetch(chain_url)
-        except Exception as exc:
-            raise _refuse("could not fetch the signing certificate chain") from exc
-        leaf = verify_cert_chain(pem, self._trust_store(), now)
-        public_key = rsa_public_key(leaf)
+            public_key, leaf = self._fetch_and_verify(chain_url, now)
+        except VerificationError as exc:
+            with self._cache_lock:
+                self._failures[chain_url] = (now, VerificationError(exc.status, exc.reason))
+                self._failures.move_to_end(chain_url)
+                while len(self._failures) > FAILURE_CACHE_MAX_ENTRIES:
+                    self._failures.popitem(last=False)
+            raise
         with self._cache_lock:
             self._cache[chain_url] = _CachedChain(
                 public_key, leaf.not_valid_before_utc, leaf.not_valid_after_utc
@@ -395,3 +532,26 @@ class RequestVerifier:
             while len(self._cache) > CACHE_MAX_ENTRIES:
                 self._cache.popitem(last=False)
         return public_key
+
+    def _fetch_and_verify(self, chain_url: str, now: datetime) -> tuple[rsa.RSAPublicKey, x509.Certificate]:
+        try:
+            pem = self._fetch(chain_url)
+        except Exception as exc:
+            raise _refuse("could not fetch the signing certificate chain") from exc
+        leaf = verify_cert_chain(pem, self._trust_store(), now)
+        return rsa_public_key(leaf), leaf
+
+
+def skill_id_from_environment(any_skill: bool = False) -> tuple[str | None, bool]:
+    """(skill id, any_skill) for a production verifier, from SPINE_COACH_SKILL_ID and the explicit opt-out
+    SPINE_COACH_ALLOW_ANY_SKILL=1; raises ValueError with what to set when neither is given."""
+    import os
+
+    skill_id = os.environ.get(SKILL_ID_ENV, "").strip() or None
+    any_skill = any_skill or os.environ.get(ANY_SKILL_ENV, "").strip().lower() in {"1", "true", "yes"}
+    if skill_id is None and not any_skill:
+        raise ValueError(f"{SKILL_ID_ENV} is not set. A verifying server must know its skill id (Alexa developer "
+                         f"console > your skill > Copy Skill ID), or any skill's signed requests would reach it. "
+                         f"Set {SKILL_ID_ENV}=amzn1.ask.skill.…, or {ANY_SKILL_ENV}=1 to accept every skill "
+                         "(only for trying it out).")
+    return skill_id, any_skill
