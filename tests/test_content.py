@@ -326,6 +326,16 @@ def test_speech_longer_than_one_breath(content: Path) -> None:
                    "12 s at most", "'more'")
 
 
+def test_a_spanish_answer_longer_than_one_breath_is_measured_at_the_spanish_pace(content: Path) -> None:
+    """The rule holds in every language, each at its own measured pace; the problem names the Spanish file."""
+    es_speech = _line("es/topics.yaml", r"^    speech: >-\n(?:      .*\n)+", WHY_AT)
+    words = " ".join(f"palabra{chr(97 + i % 26)}" for i in range(24))
+    text = edit(content, "es/topics.yaml", es_speech, f"    speech: >-\n      {words}\n", after=WHY_AT)
+    es_why = _index(yaml.safe_load(_text("es/topics.yaml"))["topics"], "id", "why_crack")
+    assert_problem(problems_of(content), "skill/content/es/topics.yaml", line_of(text, words) - 1,
+                   f"topics[{es_why}].speech", "takes about", "12 s at most")
+
+
 def test_offer_to_a_nonexistent_topic(content: Path) -> None:
     text = edit(content, "en/topics.yaml", WHY_OFFER, "      topic: feels_great\n", after=WHY_AT)
     assert_problem(problems_of(content), TOPICS, line_of(text, "topic: feels_great"), f"topics[{WHY}].more_offer.topic",
