@@ -127,6 +127,8 @@ LAZY = {
     "dialogs": ("skill.simulator.dialogs", "add_arguments", "run", "run the dialog scripts"),
     "evaluate": ("skill.simulator.evaluate", "add_arguments", "run",
                  "score the offline understander on the held-out utterances"),
+    "timing": ("skill.devtools.timing", "add_arguments", "run",
+               "each turn's estimated length beside an espeak-ng rendering"),
 }
 
 

@@ -7,6 +7,7 @@ exact sentence. ``turn`` plays the part of the response side for the session (it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -69,6 +70,11 @@ def said(text: str, key: str, c: LocaleContent = C, **values: Any) -> bool:
     return any(" ".join(v.format(**values).split()) in flat for v in c.variants(key))
 
 
+def said_pattern(c: LocaleContent, key: str) -> str:
+    """Any variant of a phrase, with anything in its {placeholders}."""
+    return "|".join(".+?".join(re.escape(part) for part in re.split(r"\{[a-z_]+\}", v)) for v in c.variants(key))
+
+
 def session_progress(state: State) -> Progress | None:
     return Progress.from_dict(state.session.get(ROUTINE))
 
@@ -111,28 +117,32 @@ def test_welcome_after_one_routine_uses_the_singular() -> None:
 
 
 def test_welcome_offers_to_resume_a_saved_place_and_yes_resumes_it() -> None:
-    state = fresh(disclaimer_heard=True, progress=Progress("full", 6))
+    state = fresh(disclaimer_heard=True, progress=Progress("full", 4))
     reply = turn(state, answers.welcome, C, state)
     plan = coaching.plan_of(C, "full")
-    step = plan.steps[6]
+    step = plan.steps[4]
     assert said(heard(reply), "welcome_back_routine", stretch=C.stretches[step.stretch].name,
                 number=step.stretch_number, total=plan.stretch_count, routine=C.routines["full"].name)
     assert reply.offer == {"kind": "resume"}
 
     resumed = turn(state, answers.yes, C, state)
     assert said(heard(resumed), "resuming")
-    assert session_progress(state) == Progress("full", 6)
-    assert state.profile.progress == Progress("full", 6)
+    assert said(heard(resumed), "stretch_position", number=step.stretch_number, total=plan.stretch_count,
+                stretch=C.stretches[step.stretch].name)
+    after = coaching.turn_end_for(C, {})(plan, 4)  # the whole stretch, or its first part if it had to be split
+    assert session_progress(state) == Progress("full", after)
+    assert state.profile.progress == Progress("full", after)
 
 
-def test_no_to_a_resume_offer_clears_the_saved_place() -> None:
-    state = fresh(disclaimer_heard=True, progress=Progress("quick", 3))
+def test_no_to_a_resume_offer_keeps_the_place_and_offers_a_fresh_start() -> None:
+    state = fresh(disclaimer_heard=True, progress=Progress("quick", 2))
     turn(state, answers.welcome, C, state)
     reply = turn(state, answers.no, C, state)
-    assert said(heard(reply), "starting_fresh")
-    assert state.profile.progress is None
-    assert ROUTINE not in state.session
+    assert said(heard(reply), "resume_declined", routine=C.routines["quick"].name)
+    assert state.profile.progress == Progress("quick", 2)
     assert reply.end_session is False
+    fresh_start = turn(state, answers.yes, C, state)
+    assert said(heard(fresh_start), "stretch_position", number=1, total=3, stretch=C.stretches["knee_to_chest"].name)
 
 
 def test_welcome_after_pain_never_offers_to_resume() -> None:
@@ -144,7 +154,7 @@ def test_welcome_after_pain_never_offers_to_resume() -> None:
     # and a "yes" to the welcome question does not restart the routine behind the user's back
     after = turn(state, answers.yes, C, state)
     assert not state.in_routine
-    assert said(heard(after), "nothing_offered")
+    assert said(heard(after), "yes_open")
 
 
 # -------------------------------------------------------------------------------------------- topics
@@ -171,9 +181,10 @@ def test_topic_answer_then_yes_gives_what_was_offered(topic_id: str) -> None:
     elif not item.offer.routine:  # "anything else you'd like to know?"
         assert said(heard(after), "what_next") and not state.in_routine
     else:
-        assert session_progress(state) == Progress(item.offer.routine, 0)
+        assert session_progress(state) == Progress(item.offer.routine, 2)
         assert said(heard(after), "routine_intro", routine=C.routines[item.offer.routine].name,
-                    description=C.routines[item.offer.routine].description)
+                    description=C.routines[item.offer.routine].description,
+                    minutes=coaching.routine_minutes(C, state, item.offer.routine))
 
 
 @pytest.mark.parametrize("topic_id", list(C.topics))
@@ -187,6 +198,9 @@ def test_tell_me_more_continues_the_last_topic(topic_id: str) -> None:
     else:
         assert said(heard(reply), "no_more_detail")
     assert reply.question == (item.more_offer or item.offer).ask
+    again = turn(state, answers.tell_more, C, state)
+    assert said(heard(again), "no_more_detail"), "the same text twice is never 'more'"
+    assert again.question == (item.more_offer or item.offer).ask
 
 
 def test_tell_me_more_without_a_topic() -> None:
@@ -203,11 +217,12 @@ def test_no_to_a_topic_offer_declines_politely_and_stays_open() -> None:
     assert OFFER not in state.session or state.session[OFFER] is None
 
 
-@pytest.mark.parametrize("answer", [answers.yes, answers.no], ids=["yes", "no"])
-def test_yes_or_no_with_nothing_offered(answer: Callable[..., Reply]) -> None:
+def test_yes_to_an_open_question_says_what_we_can_do_and_no_ends_politely() -> None:
     state = fresh(disclaimer_heard=True)
-    reply = turn(state, answer, C, state)
-    assert said(heard(reply), "nothing_offered")
+    yes = turn(state, answers.yes, C, state)
+    assert said(heard(yes), "yes_open") and yes.end_session is False
+    no = turn(state, answers.no, C, state)
+    assert said(heard(no), "goodbye") and no.end_session is True
     assert not state.in_routine
 
 
@@ -219,8 +234,9 @@ def test_help_outside_and_inside_a_routine() -> None:
     assert said(heard(turn(state, answers.help_, C, state)), "help")
     turn(state, coaching.start, C, state, "full")
     inside = turn(state, answers.help_, C, state)
+    plan = coaching.plan_of(C, "full")
     assert said(heard(inside), "routine_help", routine=C.routines["full"].name,
-                stretch=C.stretches[coaching.plan_of(C, "full").steps[0].stretch].name)
+                stretch=C.stretches[plan.steps[session_progress(state).index].stretch].name)
 
 
 def test_fallback_outside_and_inside_a_routine() -> None:
@@ -229,7 +245,7 @@ def test_fallback_outside_and_inside_a_routine() -> None:
     turn(state, coaching.start, C, state, "quick")
     inside = turn(state, answers.fallback, C, state)
     assert said(heard(inside), "routine_fallback")
-    assert session_progress(state) == Progress("quick", 0)
+    assert session_progress(state) == Progress("quick", 2)
 
 
 def test_stop_outside_a_routine_says_goodbye_and_closes() -> None:
@@ -243,12 +259,11 @@ def test_stop_in_a_routine_saves_the_place_and_closes() -> None:
     state = fresh(disclaimer_heard=True)
     turn(state, coaching.start, C, state, "quick")
     turn(state, coaching.command, C, state, Command.NEXT)
-    turn(state, coaching.command, C, state, Command.NEXT)
     reply = turn(state, answers.stop, C, state)
-    stretch = C.stretches[coaching.plan_of(C, "quick").steps[2].stretch].name
+    stretch = C.stretches[coaching.plan_of(C, "quick").steps[4].stretch].name
     assert reply.end_session is True
     assert said(heard(reply), "stop_saved", stretch=stretch)
-    assert state.profile.progress == Progress("quick", 2)
+    assert state.profile.progress == Progress("quick", 4)
     assert not state.in_routine
 
 
@@ -272,10 +287,14 @@ def test_start_begins_at_the_first_step_with_the_safety_line() -> None:
     state = fresh(disclaimer_heard=True)
     reply = turn(state, coaching.start, C, state, "quick")
     routine = C.routines["quick"]
-    assert said(heard(reply), "routine_intro", routine=routine.name, description=routine.description)
-    assert reply.question in C.variants("step_ready_question")
-    assert session_progress(state) == Progress("quick", 0)
-    assert state.profile.progress == Progress("quick", 0)
+    assert said(heard(reply), "routine_intro", routine=routine.name, description=routine.description,
+                minutes=coaching.routine_minutes(C, state, "quick"))
+    assert heard(reply).index(C.phrase("routine_intro", routine=routine.name, description=routine.description,
+                                       minutes=coaching.routine_minutes(C, state, "quick"))[:20]) == 0
+    assert reply.question in [v.format(number=2, total=3, stretch=C.stretches["hip_rotation"].name)
+                              for v in C.variants("next_stretch_question")]
+    assert session_progress(state) == Progress("quick", 2)
+    assert state.profile.progress == Progress("quick", 2)
     assert reply.offer == {"kind": "next"}
 
 
@@ -305,32 +324,36 @@ def test_finishing_a_routine_counts_it_and_clears_the_place() -> None:
 
 def test_yes_after_a_step_goes_on_and_no_pauses() -> None:
     state = fresh(disclaimer_heard=True)
-    turn(state, coaching.start, C, state, "full")
+    plan = coaching.plan_of(C, "quick")
+    turn(state, coaching.start, C, state, "quick")
     turn(state, answers.yes, C, state)
-    assert session_progress(state) == Progress("full", 1)
+    assert session_progress(state) == Progress("quick", 4)
     paused = turn(state, answers.no, C, state)
-    assert said(heard(paused), "paused", stretch=C.stretches[coaching.plan_of(C, "full").steps[1].stretch].name)
-    assert session_progress(state) == Progress("full", 1, paused=True)
+    assert said(heard(paused), "paused", stretch=C.stretches[plan.steps[4].stretch].name)
+    assert session_progress(state) == Progress("quick", 4, paused=True)
     resumed = turn(state, answers.yes, C, state)
     assert said(heard(resumed), "resuming")
-    assert session_progress(state) == Progress("full", 1)
+    assert said(heard(resumed), "stretch_position", number=3, total=3, stretch=C.stretches["bridge"].name)
+    assert not state.in_routine, "the bridge was the last stretch: the routine is done"
 
 
 def test_navigation_words() -> None:
     state = fresh(disclaimer_heard=True)
-    plan = coaching.plan_of(C, "full")
-    turn(state, coaching.start, C, state, "full")
+    turn(state, coaching.start, C, state, "quick")
     first = turn(state, coaching.command, C, state, Command.PREVIOUS)
     assert said(heard(first), "at_first_step")
-    skipped = turn(state, coaching.command, C, state, Command.SKIP)
-    assert said(heard(skipped), "skipping", stretch=C.stretches[plan.steps[0].stretch].name)
-    assert session_progress(state).index == next(i for i, s in enumerate(plan.steps) if s.stretch_number == 2)
+    assert session_progress(state).index == 2
     status = turn(state, coaching.command, C, state, Command.STATUS)
-    index = session_progress(state).index
-    assert f"step {index + 1} of {len(plan.steps)}" in heard(status)
+    assert said(heard(status), "status", done=1, total=3, routine=C.routines["quick"].name,
+                left=C.phrase("stretches_left_many", count=2, names="the lying hip rotation and the bridge"),
+                minutes=heard(status).split("About ")[1].split(" to go")[0])
     over = turn(state, coaching.command, C, state, Command.START_OVER)
     assert said(heard(over), "starting_over")
-    assert session_progress(state) == Progress("full", 0)
+    assert session_progress(state).index == 2
+    skipped = turn(state, coaching.command, C, state, Command.SKIP)
+    assert said(heard(skipped), "skipping", stretch=C.stretches["hip_rotation"].name)
+    assert said(heard(skipped), "stretch_position", number=3, total=3, stretch=C.stretches["bridge"].name)
+    assert not state.in_routine
 
 
 @pytest.mark.parametrize("command", [Command.NEXT, Command.PREVIOUS, Command.SKIP, Command.STATUS,
@@ -344,16 +367,15 @@ def test_commands_outside_a_routine_offer_to_start_one(command: Command) -> None
     assert not state.in_routine
 
 
-# BUG (lead): skill/core/coaching.py _paused_or_status always asks step_ready_question ("Ready for the next
-# one?"), also on the last step, where the step itself asked last_step_ready_question ("That was the last one.
-# Ready to finish?"). "How many are left?" on the last step should not promise a next one.
 @pytest.mark.parametrize("routine", [*C.routines, *(SINGLE_PREFIX + s for s in C.stretches)])
-def test_status_on_the_last_step_does_not_promise_another(routine: str) -> None:
+def test_status_before_the_last_stretch_asks_about_the_last_one(routine: str) -> None:
     state = fresh(disclaimer_heard=True)
-    last = len(coaching.plan_of(C, routine).steps) - 1
+    plan = coaching.plan_of(C, routine)
+    last = next(i for i, s in enumerate(plan.steps) if s.stretch_number == plan.stretch_count)
     state.session[ROUTINE] = Progress(routine, last).to_dict()
     reply = turn(state, coaching.command, C, state, Command.STATUS)
-    assert reply.question in C.variants("last_step_ready_question")
+    assert reply.question in [v.format(stretch=C.stretches[plan.steps[last].stretch].name)
+                              for v in C.variants("last_stretch_question")]
 
 
 def test_resume_with_nothing_saved() -> None:
@@ -367,12 +389,11 @@ def test_resume_with_nothing_saved() -> None:
 def test_pain_in_a_routine_halts_closes_and_points_to_a_specialist() -> None:
     state = fresh(disclaimer_heard=True)
     turn(state, coaching.start, C, state, "quick")
-    turn(state, coaching.command, C, state, Command.NEXT)
     reply = turn(state, coaching.pain, C, state)
     assert reply.end_session is True
     assert "spine specialist" in heard(reply)
     assert said(heard(reply), "pain_stop")
-    assert state.profile.progress == Progress("quick", 1, halted=True)
+    assert state.profile.progress == Progress("quick", 2, halted=True)
     assert not state.in_routine
 
     later = fresh(disclaimer_heard=True, progress=state.profile.progress)
@@ -381,10 +402,10 @@ def test_pain_in_a_routine_halts_closes_and_points_to_a_specialist() -> None:
 
 
 def test_resuming_after_pain_repeats_the_warning() -> None:
-    state = fresh(disclaimer_heard=True, progress=Progress("quick", 1, halted=True))
+    state = fresh(disclaimer_heard=True, progress=Progress("quick", 2, halted=True))
     reply = turn(state, coaching.command, C, state, Command.RESUME)
     assert said(heard(reply), "resume_after_pain")
-    assert session_progress(state) == Progress("quick", 1)
+    assert session_progress(state) == Progress("quick", 4)
 
 
 def test_pain_outside_a_routine_points_to_a_specialist_without_talk_of_stretching() -> None:
@@ -455,17 +476,19 @@ def test_every_step_of_every_routine_is_speech_alexa_accepts(locale: str) -> Non
         state = fresh(disclaimer_heard=True)
         plan = coaching.plan_of(c, routine)
         reply = turn(state, coaching.start, c, state, routine)
-        for index, step in enumerate(plan.steps):
+        guided = 0
+        while True:
             text = heard(reply)
-            assert said(text, "hold_start", c, seconds=step.hold_seconds), (routine, index)
-            assert said(text, "hold_release", c), (routine, index)
-            last = index == len(plan.steps) - 1
-            assert reply.question in c.variants("last_step_ready_question" if last else "step_ready_question")
+            holds = re.findall(said_pattern(c, "hold_start"), text)
+            assert holds, routine
+            guided += len(holds)
             assert len(reply.full_speech().ssml()) < 8000
+            if not state.in_routine:
+                break
             for command in (Command.STATUS, Command.PAUSE):
                 check(coaching.command(c, State(dict(state.session), Profile()), command))
             reply = turn(state, coaching.command, c, state, Command.NEXT)
-        assert not state.in_routine
+        assert guided == len(plan.steps)
         assert state.profile.completed == {routine: 1}
         # a single stretch on its own is done, not a routine finished
         assert state.profile.completed_total == (0 if routine.startswith(SINGLE_PREFIX) else 1)

@@ -68,7 +68,7 @@ def test_each_turn_prints_speech_reprompt_card_and_what_was_understood(skill: Cu
     output = chat(skill, "why does my back crack\n")
     lines = output.splitlines()
     assert lines[0].startswith("Alexa: There are two main theories.")
-    assert "cavitation" in lines[0]
+    assert "two main theories" in lines[0]
     assert "<speak>" not in output  # SSML reduced to text
     assert any(line.startswith("  (reprompt: ") for line in lines)
     assert any(line.startswith("  [card] Why your back cracks: ") for line in lines)
@@ -80,7 +80,7 @@ def test_each_turn_prints_speech_reprompt_card_and_what_was_understood(skill: Cu
 def test_breaks_read_as_ellipses_and_routine_steps_say_where_you_are(skill: CustomSkill) -> None:
     output = chat(skill, "guide my stretches\n")
     assert "Hold for 20 seconds. … 10 seconds left. … And release." in output
-    assert "(reprompt: You're on the knee to chest stretch, step 1 of 5." in output
+    assert "(reprompt:" in output and "stretch 2 of 3" in output.split("(reprompt:")[1]
 
 
 def test_a_closed_session_makes_the_next_line_a_new_one_shot_session(skill: CustomSkill) -> None:
@@ -146,9 +146,9 @@ def test_screen_devices_get_the_step_screen_and_touches(skill: CustomSkill) -> N
     output = chat(skill, "guide my stretches\n/touch next\n", "--screen")
     steps = [line for line in output.splitlines() if line.startswith("  [screen] ")]
     assert len(steps) == 2
-    assert "Stretch 1 of 3 | Left side" in steps[0]  # the screen counts as the voice does
+    assert "Stretch 1 of 3" in steps[0]
     assert "[Next]" in steps[0]
-    assert "Stretch 1 of 3 | Right side" in steps[1]
+    assert "Stretch 2 of 3" in steps[1]
     assert 'Alexa.Presentation.APL.UserEvent ["next"]' in output
 
     turns = json_turns(chat(skill, "guide my stretches\n", "--screen", "--json"))
@@ -166,9 +166,9 @@ def test_without_screen_there_is_no_apl(skill: CustomSkill) -> None:
 def test_locale_option_and_command(skill: CustomSkill) -> None:
     spanish = json_turns(chat(skill, "por qué me cruje la espalda\n", "--locale", "es-MX", "--json"))[0]
     assert spanish["request"]["request"]["locale"] == "es-MX"
-    assert "cavitación" in speech(spanish)
+    assert "dos teorías" in speech(spanish)
     output = chat(skill, "/locale es-ES\npor qué me cruje la espalda\n/locale xx-XX\n")
-    assert "cavitación" in output
+    assert "dos teorías" in output
     assert "unknown locale 'xx-XX'" in output
 
 
@@ -208,13 +208,13 @@ def test_say_command_prints_what_alexa_would_say() -> None:
 
 def test_progress_persists_between_runs_for_the_same_user(tmp_path: Path) -> None:
     env = {"SPINE_COACH_STORE": f"sqlite:///{tmp_path / 'progress.db'}"}
-    first = run_cli("chat", "--user", "amzn1.ask.account.RETURNING", stdin="guide my stretches\nnext\nnext\nstop\n",
+    first = run_cli("chat", "--user", "amzn1.ask.account.RETURNING", stdin="guide my stretches\nstop\n",
                     env=env)
-    assert "saved your place on the lying hip rotation" in first.stdout, first.stderr
+    assert "saved your place: the lying hip rotation is next" in first.stdout, first.stderr
     second = run_cli("chat", "--user", "amzn1.ask.account.RETURNING", stdin="/launch\n", env=env)
-    assert "You were on the lying hip rotation" in second.stdout, second.stderr
+    assert "Next up in the quick routine is stretch 2 of 3, the lying hip rotation" in second.stdout, second.stderr
     stranger = run_cli("chat", stdin="/launch\n", env=env)
-    assert "You were on" not in stranger.stdout
+    assert "Next up" not in stranger.stdout
 
 
 def test_interactive_mode_prompts_and_keeps_a_history(tmp_path: Path) -> None:
@@ -245,7 +245,7 @@ def test_interactive_mode_prompts_and_keeps_a_history(tmp_path: Path) -> None:
     try:
         read_until(b"You: ")
         os.write(main, b"why does my back crack\n")
-        read_until(b"cavitation")
+        read_until(b"two main theories")
         read_until(b"You: ")
         os.write(main, b"\x04")  # Ctrl-D
         assert process.wait(timeout=60) == 0

@@ -21,7 +21,6 @@ import yaml
 
 from skill.core import content as content_module
 from skill.core.content import (
-    MAX_SPEECH_WORDS,
     MIN_SAMPLES,
     PHRASES,
     ContentError,
@@ -37,13 +36,14 @@ REPO = Path(__file__).resolve().parent.parent
 CONTENT_DIR = Path(content_module.CONTENT_DIR)
 LOCALES = library().locales
 # Sample values for every {name} a phrase may use; the text ones carry characters SSML must escape.
-NUMBERS = {"number": 2, "total": 3, "count": 4, "rep": 1, "reps": 2, "seconds": 30, "step": 5, "steps": 11}
+NUMBERS = {"number": 2, "total": 3, "count": 4, "rep": 1, "reps": 2, "seconds": 30, "step": 5, "steps": 11,
+           "done": 1, "shortest": 15, "longest": 45}
 TEXTS = {"stretch": "knee & <hip> \"stretch\"", "routine": "quick & easy routine", "description": "a < b > c.",
          "routines": "quick & full", "stretches": "bridge & twist", "side": "left", "left": "3 steps",
          "minutes": "4 minutes", "first": "left", "second": "right", "week": "3 days", "streak": "2 days",
          "when": "every day at 8 AM",
          "zone": "New York time", "city": "New York", "time": "8 AM", "half": "a.m.", "minute": "05",
-         "month": "May", "value": "longer"}
+         "month": "May", "value": "longer", "names": "the bridge & the <twist>", "sides": "left & right"}
 NUMBERS.update({"hour12": 8, "hour24": 20, "day": 2})
 
 
@@ -128,9 +128,12 @@ def test_every_stretch_and_routine_sentence_is_valid_speech(locale: str) -> None
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_topic_answers_fit_in_one_breath(locale: str) -> None:
-    for topic in library().for_locale(locale).topics.values():
-        words = len(topic.speech.split())
-        assert words <= MAX_SPEECH_WORDS, f"{locale} {topic.id}: {words} words"
+    from skill.core.timing import MAX_ANSWER_SECONDS, text_seconds
+
+    c = library().for_locale(locale)
+    for topic in c.topics.values():
+        seconds = text_seconds(topic.speech, c.timing.pace) + text_seconds(topic.offer.ask, c.timing.pace)
+        assert seconds <= MAX_ANSWER_SECONDS, f"{locale} {topic.id}: {seconds:.1f} s"
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -319,10 +322,22 @@ def test_topic_missing_speech(content: Path) -> None:
                    "missing")
 
 
-def test_speech_of_sixty_words(content: Path) -> None:
-    words = " ".join(f"word{chr(97 + i % 26)}" for i in range(60))
+def test_speech_longer_than_one_breath(content: Path) -> None:
+    """The one-breath rule is measured: seconds at the language's pace, with the offer question."""
+    words = " ".join(f"word{chr(97 + i % 26)}" for i in range(30))
     text = edit(content, "en/topics.yaml", WHY_SPEECH, f"    speech: >-\n      {words}\n", after=WHY_AT)
-    assert_problem(problems_of(content), TOPICS, line_of(text, words) - 1, f"topics[{WHY}].speech", "60 words")
+    assert_problem(problems_of(content), TOPICS, line_of(text, words) - 1, f"topics[{WHY}].speech", "takes about",
+                   "12 s at most", "'more'")
+
+
+def test_a_spanish_answer_longer_than_one_breath_is_measured_at_the_spanish_pace(content: Path) -> None:
+    """The rule holds in every language, each at its own measured pace; the problem names the Spanish file."""
+    es_speech = _line("es/topics.yaml", r"^    speech: >-\n(?:      .*\n)+", WHY_AT)
+    words = " ".join(f"palabra{chr(97 + i % 26)}" for i in range(24))
+    text = edit(content, "es/topics.yaml", es_speech, f"    speech: >-\n      {words}\n", after=WHY_AT)
+    es_why = _index(yaml.safe_load(_text("es/topics.yaml"))["topics"], "id", "why_crack")
+    assert_problem(problems_of(content), "skill/content/es/topics.yaml", line_of(text, words) - 1,
+                   f"topics[{es_why}].speech", "takes about", "12 s at most")
 
 
 def test_offer_to_a_nonexistent_topic(content: Path) -> None:

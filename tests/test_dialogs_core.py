@@ -160,22 +160,26 @@ def test_yes_to_a_routine_offer_starts_that_routine(coach: Conversation, words: 
     routine = EN.routines[topic.offer.routine]
     coach.ask(topic.intent)
     said = coach.ask("AMAZON.YesIntent")
-    assert words.one_in("routine_intro", said.speech, routine=routine.name, description=routine.description)
+    assert words.pattern("routine_intro").search(said.speech)
+    assert routine.name in said.speech
     first = EN.stretches[routine.steps[0].stretch]
     assert plain(first.setup) in said.speech
     assert said.attributes["routine"]["routine"] == routine.id
-    assert said.attributes["routine"]["index"] == 0
+    assert said.attributes["routine"]["index"] > 0, "the first stretch was guided in full"
 
 
 def test_yes_to_ready_goes_to_the_next_step_and_no_pauses(coach: Conversation, words: Words) -> None:
     coach.ask("StartRoutineIntent")
     moved = coach.ask("AMAZON.YesIntent")
-    assert moved.attributes["routine"]["index"] == 1
+    assert moved.attributes["routine"]["index"] == 4
     paused = coach.ask("AMAZON.NoIntent")
-    stretch = EN.stretches[EN.routines["quick"].steps[0].stretch]
+    stretch = EN.stretches[EN.routines["quick"].steps[2].stretch]
     assert words.one_in("paused", paused.speech, stretch=stretch.name)
-    assert paused.attributes["routine"]["index"] == 1
+    assert paused.attributes["routine"]["index"] == 4
     assert paused.open
+    stopped = coach.ask("AMAZON.NoIntent")
+    assert stopped.ends, "no to carrying on stops with the place saved; it never asks the same thing again"
+    assert words.one_in("stop_saved", stopped.speech, stretch=stretch.name)
 
 
 def _finish_quick_routine(coach: Conversation) -> Any:
@@ -200,31 +204,42 @@ def test_after_a_finished_routine_yes_asks_what_next_and_no_says_goodbye(coach: 
     assert no.ends
 
 
-def test_yes_to_resume_after_a_stop_picks_up_and_no_starts_fresh(coach: Conversation, words: Words) -> None:
+def test_yes_to_resume_after_a_stop_picks_up_and_no_keeps_the_place(coach: Conversation, words: Words) -> None:
     coach.ask("StartRoutineIntent")
-    coach.ask("AMAZON.NextIntent")
     coach.ask("AMAZON.StopIntent")
     back = coach.launch()
     assert words.pattern("welcome_back_routine").search(back.speech)
     resumed = coach.ask("AMAZON.YesIntent")
     assert words.one_in("resuming", resumed.speech)
-    assert resumed.attributes["routine"]["index"] == 1
+    assert resumed.attributes["routine"]["index"] == 4
     coach.ask("AMAZON.StopIntent")
     coach.launch()
-    fresh = coach.ask("AMAZON.NoIntent")
-    assert words.one_in("starting_fresh", fresh.speech)
-    assert "routine" not in fresh.attributes
+    declined = coach.ask("AMAZON.NoIntent")
+    assert words.one_in("resume_declined", declined.speech, routine=EN.routines["quick"].name)
+    assert declined.open
+    bye = coach.ask("AMAZON.NoIntent")  # "shall we start it fresh?" - "no"
+    assert bye.open and words.one_in("declined", bye.speech)
     later = coach.launch()
-    assert not words.pattern("welcome_back_routine").search(later.speech)
+    assert words.pattern("welcome_back_routine").search(later.speech), "the place is still there"
 
 
-@pytest.mark.parametrize("intent", ["AMAZON.YesIntent", "AMAZON.NoIntent"])
-def test_yes_or_no_with_nothing_offered_says_so(coach: Conversation, words: Words, intent: str) -> None:
+def test_yes_or_no_to_an_open_question_leads_somewhere(coach: Conversation, words: Words) -> None:
     coach.launch()
-    said = coach.ask(intent)
-    assert words.one_in("nothing_offered", said.speech)
-    assert words.ends_with("what_next", said.speech)
-    assert said.open
+    yes = coach.ask("AMAZON.YesIntent")
+    assert words.one_in("yes_open", yes.speech) and words.ends_with("what_next", yes.speech)
+    assert yes.open
+    no = coach.ask("AMAZON.NoIntent")  # "Anything else you'd like to know?" - "no"
+    assert words.one_in("goodbye", no.speech) and no.ends
+
+
+@pytest.mark.parametrize("locale, utterances", [("en-US", ["goodbye", "bye", "that's all", "no that's all"]),
+                                                ("es-ES", ["adiós", "hasta luego", "eso es todo", "no eso es todo"])])
+def test_goodbyes_end_the_session(locale: str, utterances: list[str]) -> None:
+    from skill.simulator.nlu import Understander
+
+    nlu = Understander.for_locale(locale)
+    for utterance in utterances:
+        assert nlu.resolve(utterance).intent in ("AMAZON.StopIntent", "AMAZON.NoIntent"), utterance
 
 
 # ---------------------------------------------------------------------------------------------- help, fallback
@@ -297,7 +312,7 @@ def test_session_ended_gets_an_empty_answer(coach: Conversation, reason: str, er
 def test_missing_routine_slot_starts_the_quick_routine(coach: Conversation, words: Words) -> None:
     quick = EN.routines["quick"]
     said = coach.ask("StartRoutineIntent", {"Routine": None})
-    assert words.one_in("routine_intro", said.speech, routine=quick.name, description=quick.description)
+    assert words.pattern("routine_intro").search(said.speech) and quick.name in said.speech
     assert said.attributes["routine"]["routine"] == "quick"
 
 

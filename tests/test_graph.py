@@ -220,3 +220,45 @@ def test_the_walk_reaches_the_end_of_a_routine_and_a_saved_place() -> None:
     assert any((p.get("progress") or {}).get("routine") == "quick" for p in profiles)
     assert any(p.get("completed", {}).get("stretch:bridge") for p in profiles)
     assert any((p.get("progress") or {}).get("halted") for p in profiles)
+
+
+@pytest.mark.parametrize("locale", ["en-US", "es-ES"])
+def test_every_question_takes_yes_no_and_silence(locale: str) -> None:
+    """Issue 13: at every turn that asks something, "yes", "no" and saying nothing each lead somewhere sensible.
+
+    One question per turn; yes and no never get "not sure what you're saying yes or no to"; "no" never asks the
+    very same question again (pause never loops); the reprompt is not the question word for word; and silence
+    after the reprompt (SessionEndedRequest, EXCEEDED_MAX_REPROMPTS) gets an empty answer and keeps the place.
+    """
+    from tests.alexa import reprompt_text, session_ended_request
+
+    c = LIB.for_locale(locale)
+    walker, transitions = explored(locale, DEPTH)
+    asking: dict[str, Transition] = {}
+    for t in transitions:
+        if t.target.session is not None:
+            asking.setdefault(key(t.target), t)
+    assert len(asking) > 30
+    confused = spoken_variants(c, "nothing_offered")
+    bad: list[str] = []
+    for t in asking.values():
+        said = speech_text(t.reply)
+        question = re.split(r"(?<=[.!?])\s+", said)[-1]
+        if said.count("?") != 1:
+            bad.append(f"{t.where}: {said.count('?')} questions in one turn: {said[-160:]!r}")
+        if " ".join(reprompt_text(t.reply).split()) == " ".join(question.split()):
+            bad.append(f"{t.where}: the reprompt repeats the question word for word: {question!r}")
+        for answer in ("yes", "no"):
+            out, after = walker.step(t.target, Action(answer, f"AMAZON.{answer.capitalize()}Intent"))
+            heard = speech_text(out)
+            bad += [f"{t.where} > {answer}: {p}" for p in reply_problems(c, out)]
+            if confused.search(heard):
+                bad.append(f"{t.where} > {answer}: {heard!r}")
+            if answer == "no" and after.session is not None and re.split(r"(?<=[.!?])\s+", heard)[-1] == question:
+                bad.append(f"{t.where} > no: the same question again: {question!r}")
+        out, _, user = walker.send(t.target, session_ended_request(locale, "EXCEEDED_MAX_REPROMPTS"))
+        if out.get("response", {}).get("outputSpeech"):
+            bad.append(f"{t.where} > silence: the session end must get no speech")
+        if (walker.stored(user).get("progress") or None) != (t.target.profile.get("progress") or None):
+            bad.append(f"{t.where} > silence: the saved place changed")
+    assert not bad, "\n".join(sorted({b.split(": ", 1)[1] for b in bad})[:40])

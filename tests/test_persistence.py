@@ -27,9 +27,8 @@ from tests.conftest import DYNAMODB_TABLE, sender, stored
 
 EN = library().for_locale("en-US")
 TABLE = DYNAMODB_TABLE
-# quick routine step index -> (stretch id, its number in the routine)
-QUICK_AT = {0: ("knee_to_chest", 1), 1: ("knee_to_chest", 1), 2: ("hip_rotation", 2), 3: ("hip_rotation", 2),
-            4: ("bridge", 3)}
+# quick routine place (the next step to do, after a whole stretch was guided) -> (stretch id, its number)
+QUICK_AT = {2: ("hip_rotation", 2), 4: ("bridge", 3)}
 
 
 @dataclass
@@ -61,19 +60,31 @@ def _sqlite_row(path: Path, user_id: str) -> dict[str, Any]:
 
 
 def stop_at(user: Conversation, index: int) -> Any:
-    """Start the quick routine, go to step ``index``, and say stop."""
+    """Start the quick routine, go on until step ``index`` is the next to do (2 or 4), and say stop."""
     user.ask("StartRoutineIntent", {"Routine": "quick routine"})
-    for _ in range(index):
+    for _ in range({2: 0, 4: 1}[index]):
         user.ask("AMAZON.NextIntent")
     return user.ask("AMAZON.StopIntent")
 
 
 def script(user: Conversation) -> list[dict[str, Any]]:
     """A dialog over three sessions whose answers all depend on what the store gave back."""
-    out = [user.launch(), stop_at(user, 3), user.launch(), user.ask("AMAZON.YesIntent"),
-           user.ask("HowManyLeftIntent"), user.ask("AMAZON.NextIntent"), user.ask("AMAZON.NextIntent"),
-           user.launch()]
+    out = [user.launch(), stop_at(user, 2), user.launch(), user.ask("AMAZON.YesIntent"),
+           user.ask("HowManyLeftIntent"), user.ask("AMAZON.NextIntent"), user.launch()]
     return out
+
+
+def turn_ends(routine: str) -> list[int]:
+    """Where each turn of a routine ends (the place kept after it), as the coach splits it."""
+    from skill.core.coaching import plan_of, turn_end_for
+
+    plan = plan_of(EN, routine)
+    assert plan is not None
+    end_of, ends, here = turn_end_for(EN, {}), [], 0
+    while here < len(plan.steps):
+        here = end_of(plan, here)
+        ends.append(here)
+    return ends
 
 
 def store_errors(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -85,15 +96,15 @@ def store_errors(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 def test_progress_comes_back_in_a_new_session_unchanged(store: Store, words: Words) -> None:
     user = Conversation(sender(store.skill))
-    stop_at(user, 3)
+    stop_at(user, 2)
     back = user.launch()
-    stretch_id, number = QUICK_AT[3]
+    stretch_id, number = QUICK_AT[2]
     assert words.one_in("welcome_back_routine", back.speech, stretch=EN.stretches[stretch_id].name, number=number,
                         total=3,
                         routine=EN.routines["quick"].name)
     resumed = user.ask("AMAZON.YesIntent")
     place = resumed.attributes["routine"]
-    assert place == {"routine": "quick", "index": 3, "paused": False, "halted": False}
+    assert place == {"routine": "quick", "index": 4, "paused": False, "halted": False}
     assert type(place["index"]) is int
     json.dumps(resumed)  # no Decimal or other non-JSON value may leak into the response
 
@@ -112,7 +123,7 @@ def test_the_stored_profile_is_plain_json_after_a_finished_routine(store: Store,
     user = Conversation(sender(store.skill))
     user.launch()
     user.ask("StartRoutineIntent")
-    for _ in range(5):
+    for _ in range(2):
         done = user.ask("AMAZON.NextIntent")
     assert words.one_in("routine_done_first", done.speech, routine=EN.routines["quick"].name)
     profile = stored(store.skill, user.user_id)
@@ -139,17 +150,19 @@ def test_the_profile_is_kept_per_user(store: Store, words: Words) -> None:
         stretch_id, number = QUICK_AT[index]
         assert words.one_in("welcome_back_routine", back.speech, stretch=EN.stretches[stretch_id].name,
                             number=number, total=3, routine=EN.routines["quick"].name)
-        assert user.ask("AMAZON.YesIntent").attributes["routine"]["index"] == index
+        resumed = user.ask("AMAZON.YesIntent")
+        assert words.one_in("stretch_position", resumed.speech, number=number, total=3,
+                            stretch=EN.stretches[stretch_id].name)
 
 
 def test_the_sqlite_file_really_holds_the_row(sqlite_skill: CustomSkill, sqlite_path: Path) -> None:
     user = Conversation(sender(sqlite_skill))
-    stop_at(user, 1)
+    stop_at(user, 2)
     with closing(sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)) as db:
         rows = db.execute("SELECT id, attributes FROM attributes").fetchall()
     assert [r[0] for r in rows] == [user.user_id]
     saved = json.loads(rows[0][1])
-    assert saved["progress"] == {"routine": "quick", "index": 1, "paused": False, "halted": False}
+    assert saved["progress"] == {"routine": "quick", "index": 2, "paused": False, "halted": False}
 
 
 def test_dynamodb_holds_decimals_and_the_skill_speaks_ints(aws: Any) -> None:
@@ -161,7 +174,7 @@ def test_dynamodb_holds_decimals_and_the_skill_speaks_ints(aws: Any) -> None:
     assert isinstance(item["attributes"]["progress"]["index"], Decimal)
     user.launch()
     resumed = user.ask("AMAZON.YesIntent")
-    assert json.loads(json.dumps(resumed))["sessionAttributes"]["routine"]["index"] == 2
+    assert json.loads(json.dumps(resumed))["sessionAttributes"]["routine"]["index"] == 4
     assert type(resumed.attributes["routine"]["index"]) is int
 
 
@@ -188,9 +201,9 @@ def test_a_locked_sqlite_file_never_loses_the_turn_or_the_saved_place(
         readers_too: bool) -> None:
     caplog.set_level(logging.ERROR, logger="spine_coach")
     user = Conversation(sender(sqlite_skill))
-    user.ask("StartRoutineIntent")
-    user.ask("AMAZON.NextIntent")
-    assert _sqlite_row(sqlite_path, user.user_id)["progress"]["index"] == 1
+    user.ask("StartRoutineIntent", {"Routine": "full routine"})
+    ends = turn_ends("full")
+    assert _sqlite_row(sqlite_path, user.user_id)["progress"]["index"] == ends[0]
 
     sqlite_skill.persistence_adapter._forget()  # an exclusive lock can only be had with the file closed
     lock = Lock(sqlite_path, readers_too)
@@ -199,7 +212,7 @@ def test_a_locked_sqlite_file_never_loses_the_turn_or_the_saved_place(
     finally:
         lock.release()
     assert said.open
-    assert said.attributes["routine"]["index"] == 2
+    assert said.attributes["routine"]["index"] == ends[1]
     hip = EN.stretches["hip_rotation"]
     assert words.one_in("stretch_position", said.speech, number=2, total=3, stretch=hip.name)
     errors = store_errors(caplog)
@@ -209,11 +222,11 @@ def test_a_locked_sqlite_file_never_loses_the_turn_or_the_saved_place(
         assert not any("write" in e for e in errors), "after a failed read the skill must not write"
     else:
         assert any("write" in e for e in errors)
-    assert _sqlite_row(sqlite_path, user.user_id)["progress"]["index"] == 1
+    assert _sqlite_row(sqlite_path, user.user_id)["progress"]["index"] == ends[0]
 
     caught_up = user.ask("AMAZON.NextIntent")
-    assert caught_up.attributes["routine"]["index"] == 3
-    assert _sqlite_row(sqlite_path, user.user_id)["progress"]["index"] == 3
+    assert caught_up.attributes["routine"]["index"] == ends[2]
+    assert _sqlite_row(sqlite_path, user.user_id)["progress"]["index"] == ends[2]
 
 
 def test_an_unreadable_store_at_launch_does_not_erase_the_saved_place(
@@ -236,7 +249,7 @@ def test_an_unreadable_store_at_launch_does_not_erase_the_saved_place(
     back = user.launch()
     assert words.one_in("welcome_back_routine", back.speech, stretch=EN.stretches["hip_rotation"].name, number=2,
                         total=3, routine=EN.routines["quick"].name)
-    assert user.ask("AMAZON.YesIntent").attributes["routine"]["index"] == 2
+    assert user.ask("AMAZON.YesIntent").attributes["routine"]["index"] == 4
 
 
 def test_a_deleted_dynamodb_table_still_gets_an_answer(aws: Any, words: Words,
@@ -246,11 +259,11 @@ def test_a_deleted_dynamodb_table_still_gets_an_answer(aws: Any, words: Words,
     user = Conversation(sender(skill))
     user.ask("StartRoutineIntent")
     aws.delete()
-    said = user.ask("AMAZON.NextIntent")
+    said = user.ask("HowManyLeftIntent")
     assert said.open
-    assert said.attributes["routine"]["index"] == 1
-    assert said.reprompt in words.variants("step_reprompt", stretch=EN.stretches["knee_to_chest"].name, step=2,
-                                           steps=5)
+    assert said.attributes["routine"]["index"] == 2
+    assert said.reprompt in words.variants("step_reprompt", stretch=EN.stretches["hip_rotation"].name, number=2,
+                                           total=3)
     assert any("read" in e for e in store_errors(caplog))
     stopped = user.ask("AMAZON.StopIntent")
     assert words.one_in("stop_not_saved", stopped.speech), "a place that could not be saved is never claimed saved"

@@ -1,9 +1,9 @@
-"""The guided-stretching state machine: every command at every step of every real plan.
+"""The guided-stretching state machine: every command at every place of every real plan.
 
-Plans come from the real content (both routines and every stretch guided on its own), so a routine that
-gains a stretch is covered without touching this file. Expectations are computed from the plan, not
-copied from the implementation: "next" moves one step, "skip" lands on the first step of the next
-stretch, the last step finishes, and so on.
+A turn guides a whole stretch (its sides and repetitions); the place (``Progress.index``) is the next step
+still to do, so "resume" goes on with the next unfinished stretch, "repeat" does the last one again, and
+"how many are left" counts from there. Plans come from the real content (both routines and every stretch
+guided on its own); expectations are computed from the plan, not copied from the implementation.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import pytest
 from skill.core.coaching import plan_of
 from skill.core.content import library
 from skill.core.routine import (
-    SECONDS_PER_STEP_SPEECH,
     SINGLE_PREFIX,
     Command,
     Kind,
@@ -24,25 +23,24 @@ from skill.core.routine import (
     Progress,
     Step,
     apply,
+    one_stretch_per_turn,
     plan_routine,
 )
 
 EN = library().for_locale("en-US")
 PLAN_IDS = [*EN.routines, *(SINGLE_PREFIX + s for s in EN.stretches)]
 PLANS: dict[str, Plan] = {pid: plan for pid in PLAN_IDS if (plan := plan_of(EN, pid)) is not None}
-POSITIONS = [(pid, i) for pid, plan in PLANS.items() for i in range(len(plan.steps))]
-POSITION_IDS = [f"{pid}@{i}" for pid, i in POSITIONS]
 NAVIGATION = [c for c in Command if c is not Command.START]
 
 
-def at(plan_id: str, index: int, **flags: bool) -> tuple[Plan, Progress]:
-    return PLANS[plan_id], Progress(plan_id, index, **flags)
+def starts(plan: Plan) -> list[int]:
+    """The first step of each stretch: where each turn starts, one stretch per turn."""
+    return [i for i, s in enumerate(plan.steps) if s.first_of_stretch]
 
 
-def next_stretch_index(plan: Plan, index: int) -> int | None:
-    """The first step after ``index`` that belongs to another stretch (None: this is the last stretch)."""
-    here = plan.steps[index].stretch_number
-    return next((j for j in range(index + 1, len(plan.steps)) if plan.steps[j].stretch_number != here), None)
+# Places a user can be at between turns: before stretch N (N = 1 is a fresh start, or a place found again).
+PLACES = [(pid, i) for pid, plan in PLANS.items() for i in starts(plan)]
+PLACE_IDS = [f"{pid}@{i}" for pid, i in PLACES]
 
 
 def test_the_plans_under_test_include_both_routines_and_single_stretches() -> None:
@@ -51,211 +49,150 @@ def test_the_plans_under_test_include_both_routines_and_single_stretches() -> No
     assert all(plan.steps for plan in PLANS.values())
 
 
-# ------------------------------------------------------------------------------------------ START
-
-
 @pytest.mark.parametrize("plan_id", list(PLANS))
 @pytest.mark.parametrize("previous", [None, Progress("full", 7, paused=True, halted=True)], ids=["fresh", "busy"])
-def test_start_begins_at_the_first_step(plan_id: str, previous: Progress | None) -> None:
+def test_start_guides_the_whole_first_stretch(plan_id: str, previous: Progress | None) -> None:
     plan = PLANS[plan_id]
     outcome = apply(Command.START, previous, plan)
+    first = starts(plan)
+    end = first[1] if len(first) > 1 else len(plan.steps)
     assert outcome.kind is Kind.STEP
-    assert outcome.progress == Progress(plan_id, 0, paused=False, halted=False)
-    assert outcome.step == plan.steps[0]
-    assert outcome.step.first_of_stretch and outcome.step.stretch_number == 1
-    assert outcome.plan is plan
+    assert outcome.turn == (0, end)
+    assert outcome.progress == Progress(plan_id, end)
+    assert outcome.last_turn is (plan.stretch_count == 1)
 
 
-# ------------------------------------------------------------------------------ every command, every step
-
-
-@pytest.mark.parametrize(("plan_id", "index"), POSITIONS, ids=POSITION_IDS)
-def test_next(plan_id: str, index: int) -> None:
-    plan, progress = at(plan_id, index)
-    outcome = apply(Command.NEXT, progress, plan)
-    if index == len(plan.steps) - 1:
-        assert outcome.kind is Kind.FINISHED
-        assert outcome.progress is None
-        assert outcome.plan is plan
-        assert outcome.skipped is None
-    else:
+@pytest.mark.parametrize(("plan_id", "index"), PLACES, ids=PLACE_IDS)
+def test_next_and_resume_guide_the_next_unfinished_stretch(plan_id: str, index: int) -> None:
+    plan = PLANS[plan_id]
+    end = one_stretch_per_turn(plan, index)
+    for command in (Command.NEXT, Command.RESUME):
+        outcome = apply(command, Progress(plan_id, index, paused=command is Command.RESUME), plan)
         assert outcome.kind is Kind.STEP
-        assert outcome.progress == Progress(plan_id, index + 1)
-        assert outcome.step == plan.steps[index + 1]
+        assert outcome.turn == (index, end)
+        assert outcome.progress == Progress(plan_id, end)
+        assert {s.stretch_number for s in plan.steps[index:end]} == {plan.steps[index].stretch_number}
 
 
-@pytest.mark.parametrize(("plan_id", "index"), POSITIONS, ids=POSITION_IDS)
-def test_previous(plan_id: str, index: int) -> None:
-    plan, progress = at(plan_id, index)
-    outcome = apply(Command.PREVIOUS, progress, plan)
-    if index == 0:
-        assert outcome.kind is Kind.FIRST_STEP_AGAIN
-        assert outcome.progress == Progress(plan_id, 0)
-        assert outcome.step == plan.steps[0]
+@pytest.mark.parametrize(("plan_id", "index"), [(p, i) for p, i in PLACES if i > 0],
+                         ids=[x for x, (_, i) in zip(PLACE_IDS, PLACES, strict=True) if i > 0])
+def test_repeat_does_the_stretch_just_done_and_previous_the_one_before(plan_id: str, index: int) -> None:
+    plan = PLANS[plan_id]
+    done = [s for s in starts(plan) if s < index]
+    repeat = apply(Command.REPEAT, Progress(plan_id, index), plan)
+    assert repeat.kind is Kind.STEP and repeat.turn == (done[-1], index)
+    assert repeat.progress == Progress(plan_id, index)
+    previous = apply(Command.PREVIOUS, Progress(plan_id, index), plan)
+    if len(done) == 1:
+        assert previous.kind is Kind.FIRST_STEP_AGAIN and previous.turn == (0, index)
     else:
-        assert outcome.kind is Kind.STEP
-        assert outcome.progress == Progress(plan_id, index - 1)
-        assert outcome.step == plan.steps[index - 1]
+        assert previous.kind is Kind.STEP and previous.turn == (done[-2], done[-1])
+        assert previous.progress == Progress(plan_id, done[-1])
 
 
-@pytest.mark.parametrize(("plan_id", "index"), POSITIONS, ids=POSITION_IDS)
-def test_repeat_says_the_same_step_again(plan_id: str, index: int) -> None:
-    plan, progress = at(plan_id, index)
-    outcome = apply(Command.REPEAT, progress, plan)
-    assert outcome.kind is Kind.STEP
-    assert outcome.progress == progress
-    assert outcome.step == plan.steps[index]
-
-
-@pytest.mark.parametrize(("plan_id", "index"), POSITIONS, ids=POSITION_IDS)
-def test_start_over_goes_back_to_the_first_step(plan_id: str, index: int) -> None:
-    plan, progress = at(plan_id, index, paused=True)
-    outcome = apply(Command.START_OVER, progress, plan)
-    assert outcome.kind is Kind.STEP
-    assert outcome.progress == Progress(plan_id, 0)
-    assert outcome.step == plan.steps[0]
-
-
-@pytest.mark.parametrize(("plan_id", "index"), POSITIONS, ids=POSITION_IDS)
-def test_skip_leaves_out_the_rest_of_this_stretch(plan_id: str, index: int) -> None:
-    plan, progress = at(plan_id, index)
-    outcome = apply(Command.SKIP, progress, plan)
-    assert outcome.skipped == plan.steps[index]
-    target = next_stretch_index(plan, index)
-    if target is None:
-        assert outcome.kind is Kind.FINISHED
-        assert outcome.progress is None
-        assert outcome.plan is plan
-    else:
-        assert outcome.kind is Kind.STEP
-        assert outcome.progress == Progress(plan_id, target)
-        assert outcome.step == plan.steps[target]
-        assert outcome.step.first_of_stretch
-        assert outcome.step.stretch_number == plan.steps[index].stretch_number + 1
-
-
-@pytest.mark.parametrize(("plan_id", "index"), POSITIONS, ids=POSITION_IDS)
-def test_pause_keeps_the_place(plan_id: str, index: int) -> None:
-    plan, progress = at(plan_id, index)
-    outcome = apply(Command.PAUSE, progress, plan)
-    assert outcome.kind is Kind.PAUSED
-    assert outcome.progress == Progress(plan_id, index, paused=True)
-    assert outcome.step == plan.steps[index]
-
-
-@pytest.mark.parametrize(("plan_id", "index"), POSITIONS, ids=POSITION_IDS)
-@pytest.mark.parametrize("flags", [{"paused": True}, {"halted": True}, {}], ids=["paused", "halted", "plain"])
-def test_resume_continues_at_the_same_step(plan_id: str, index: int, flags: dict[str, bool]) -> None:
-    plan, progress = at(plan_id, index, **flags)
-    outcome = apply(Command.RESUME, progress, plan)
-    assert outcome.kind is Kind.STEP
-    assert outcome.progress == Progress(plan_id, index, paused=False, halted=False)
-    assert outcome.step == plan.steps[index]
-
-
-@pytest.mark.parametrize(("plan_id", "index"), POSITIONS, ids=POSITION_IDS)
-@pytest.mark.parametrize("paused", [False, True])
-def test_status_reports_without_moving(plan_id: str, index: int, paused: bool) -> None:
-    plan, progress = at(plan_id, index, paused=paused)
-    outcome = apply(Command.STATUS, progress, plan)
-    assert outcome.kind is Kind.STATUS
-    assert outcome.progress == progress
-    assert outcome.step == plan.steps[index]
-    assert outcome.plan is plan
-
-
-@pytest.mark.parametrize(("plan_id", "index"), POSITIONS, ids=POSITION_IDS)
-def test_stop_saves_the_place(plan_id: str, index: int) -> None:
-    plan, progress = at(plan_id, index, paused=True)
-    outcome = apply(Command.STOP, progress, plan)
-    assert outcome.kind is Kind.STOPPED
-    assert outcome.progress == Progress(plan_id, index)
-    assert outcome.step == plan.steps[index]
-
-
-@pytest.mark.parametrize(("plan_id", "index"), POSITIONS, ids=POSITION_IDS)
-def test_pain_halts_and_keeps_the_place(plan_id: str, index: int) -> None:
-    plan, progress = at(plan_id, index)
-    outcome = apply(Command.PAIN, progress, plan)
-    assert outcome.kind is Kind.HALTED
-    assert outcome.progress == Progress(plan_id, index, halted=True)
-    assert outcome.step == plan.steps[index]
-
-
-@pytest.mark.parametrize(("plan_id", "index"), POSITIONS, ids=POSITION_IDS)
-def test_next_after_pain_clears_the_halt(plan_id: str, index: int) -> None:
-    plan, progress = at(plan_id, index, halted=True)
-    outcome = apply(Command.NEXT, progress, plan)
-    assert outcome.progress is None or outcome.progress.halted is False
+@pytest.mark.parametrize(("plan_id", "index"), PLACES, ids=PLACE_IDS)
+def test_pause_status_stop_and_pain_keep_the_place(plan_id: str, index: int) -> None:
+    plan = PLANS[plan_id]
+    here = Progress(plan_id, index)
+    assert apply(Command.PAUSE, here, plan).progress == here._replace(paused=True)
+    assert apply(Command.STATUS, here, plan).progress == here
+    assert apply(Command.STOP, here, plan).progress == here
+    assert apply(Command.PAIN, here, plan).progress == here._replace(halted=True)
+    for command in (Command.PAUSE, Command.STATUS, Command.STOP, Command.PAIN):
+        assert apply(command, here, plan).turn is None, "nothing is guided"
 
 
 @pytest.mark.parametrize("plan_id", list(PLANS))
-def test_walking_next_visits_every_step_once_then_finishes(plan_id: str) -> None:
+def test_walking_next_guides_each_stretch_once_then_finishes(plan_id: str) -> None:
     plan = PLANS[plan_id]
     outcome = apply(Command.START, None, plan)
-    seen = [outcome.step]
-    while outcome.kind is Kind.STEP:
+    turns = [outcome.turn]
+    while not outcome.last_turn:
         outcome = apply(Command.NEXT, outcome.progress, plan)
-        if outcome.kind is Kind.STEP:
-            seen.append(outcome.step)
-    assert outcome.kind is Kind.FINISHED
-    assert seen == list(plan.steps)
+        turns.append(outcome.turn)
+    assert [t[0] for t in turns if t] == starts(plan)
+    assert turns[-1] is not None and turns[-1][1] == len(plan.steps)
+    assert apply(Command.NEXT, outcome.progress, plan).kind is Kind.FINISHED
 
 
 @pytest.mark.parametrize("plan_id", list(PLANS))
-def test_skipping_repeatedly_visits_each_stretch_once(plan_id: str) -> None:
+def test_skip_leaves_out_the_stretch_coming_up(plan_id: str) -> None:
     plan = PLANS[plan_id]
-    outcome = apply(Command.START, None, plan)
-    numbers = [outcome.step.stretch_number]
-    while True:
-        outcome = apply(Command.SKIP, outcome.progress, plan)
-        if outcome.kind is Kind.FINISHED:
-            break
-        numbers.append(outcome.step.stretch_number)
-    assert numbers == list(range(1, plan.stretch_count + 1))
-    assert outcome.progress is None
-
-
-# ------------------------------------------------------------------------------------------ no routine
+    first = starts(plan)
+    outcome = apply(Command.SKIP, Progress(plan_id), plan)
+    assert outcome.skipped == plan.steps[0]
+    if len(first) == 1:
+        assert outcome.kind is Kind.FINISHED
+    else:
+        assert outcome.kind is Kind.STEP and outcome.turn is not None and outcome.turn[0] == first[1]
 
 
 @pytest.mark.parametrize("command", NAVIGATION, ids=lambda c: c.value)
 def test_commands_without_progress_say_there_is_no_routine(command: Command) -> None:
-    outcome = apply(command, None, PLANS["quick"])
-    assert outcome.kind is Kind.NO_ROUTINE
-    assert outcome.progress is None
-    assert outcome.step is None
+    assert apply(command, None, None).kind is Kind.NO_ROUTINE
+    assert apply(command, None, PLANS["quick"]).kind is Kind.NO_ROUTINE
 
 
-@pytest.mark.parametrize("command", NAVIGATION, ids=lambda c: c.value)
-def test_commands_for_a_routine_that_no_longer_exists_say_there_is_no_routine(command: Command) -> None:
-    assert apply(command, Progress("retired_routine", 2), None).kind is Kind.NO_ROUTINE
-    assert apply(command, Progress("empty", 0), Plan("empty", (), 0)).kind is Kind.NO_ROUTINE
-
-
-# ---------------------------------------------------------------------------------------- clamping
-
-
-def test_a_saved_index_beyond_a_shorter_plan_is_clamped_to_the_last_step() -> None:
+def test_a_saved_index_beyond_a_shorter_plan_goes_back_to_its_last_stretch() -> None:
     quick = PLANS["quick"]
     beyond = Progress("quick", len(PLANS["full"].steps) + 3)
-    last = len(quick.steps) - 1
+    last = (starts(quick)[-1], len(quick.steps))
+    for command in (Command.NEXT, Command.RESUME):
+        outcome = apply(command, beyond, quick)
+        assert outcome.kind is Kind.STEP and outcome.turn == last and outcome.last_turn
+    assert apply(Command.STOP, beyond, quick).progress == Progress("quick", last[0])
 
-    repeat = apply(Command.REPEAT, beyond, quick)
-    assert repeat.kind is Kind.STEP
-    assert repeat.progress == Progress("quick", last)
-    assert repeat.step == quick.steps[last]
 
-    assert apply(Command.RESUME, beyond, quick).progress == Progress("quick", last)
-    assert apply(Command.PREVIOUS, beyond, quick).progress == Progress("quick", last - 1)
-    status = apply(Command.STATUS, beyond, quick)
-    assert status.progress == Progress("quick", last)
-    assert status.step == quick.steps[last]
-    assert apply(Command.STOP, beyond, quick).progress == Progress("quick", last)
-    assert apply(Command.PAIN, beyond, quick).progress == Progress("quick", last, halted=True)
-    finished = apply(Command.NEXT, beyond, quick)
-    assert finished.kind is Kind.FINISHED
-    assert finished.progress is None
+def test_a_split_turn_is_resumed_where_it_was_split() -> None:
+    """A stretch split in two (too long for one response): next does the second half, repeat the first."""
+    plan = plan_routine("custom", [("knee_to_chest", ("left", "right"), 2, 40), ("bridge", (), 1, 20)])
+
+    def halves(p: Plan, start: int) -> int:
+        end = one_stretch_per_turn(p, start)
+        return min(end, start + 2)
+
+    first = apply(Command.START, None, plan, end_of=halves)
+    assert first.turn == (0, 2)
+    second = apply(Command.NEXT, first.progress, plan, end_of=halves)
+    assert second.turn == (2, 4)
+    assert apply(Command.REPEAT, second.progress, plan, end_of=halves).turn == (2, 4)
+    assert apply(Command.PREVIOUS, second.progress, plan, end_of=halves).turn == (0, 2)
+    assert plan.stretches_left(2) == [1, 2]
+    assert plan.stretches_left(4) == [2]
+
+
+@pytest.mark.parametrize(("plan_id", "index"), [(p, i) for p, i in PLACES if not p.startswith(SINGLE_PREFIX)],
+                         ids=[x for x, (p, _) in zip(PLACE_IDS, PLACES, strict=True)
+                              if not p.startswith(SINGLE_PREFIX)])
+def test_naming_a_later_stretch_leaves_it_out_and_naming_an_earlier_one_changes_nothing(plan_id: str,
+                                                                                       index: int) -> None:
+    plan = PLANS[plan_id]
+    progress = Progress(plan_id, index)
+    here = plan.steps[index].stretch_number
+    for target in range(1, plan.stretch_count + 1):
+        outcome = apply(Command.SKIP, progress, plan, target)
+        if target < here:
+            assert outcome.kind is Kind.ALREADY_DONE
+            assert outcome.progress == progress
+        elif target == here:
+            assert outcome.kind in (Kind.STEP, Kind.FINISHED)
+            assert outcome.skipped == plan.steps[index]
+        else:
+            assert outcome.kind is Kind.LEFT_OUT
+            assert outcome.progress == progress._replace(leave_out=(target,))
+
+
+def test_walking_next_never_guides_a_left_out_stretch() -> None:
+    plan = PLANS["quick"]
+    bridge = next(s.stretch_number for s in plan.steps if s.stretch == "bridge")
+    progress = apply(Command.SKIP, Progress("quick"), plan, bridge).progress
+    assert progress is not None
+    assert plan.stretches_left(0, progress.leave_out) == [1, 2]
+    outcome = apply(Command.NEXT, progress, plan)
+    assert not outcome.last_turn
+    outcome = apply(Command.NEXT, outcome.progress, plan)
+    assert outcome.last_turn, "the hip rotation is the last one once the bridge is left out"
+    assert apply(Command.START_OVER, outcome.progress, plan).progress == Progress("quick", 2)  # a fresh start
 
 
 # ----------------------------------------------------------------------------------- Progress storage
@@ -338,69 +275,6 @@ def test_a_single_stretch_plan_is_that_stretch_on_each_of_its_sides(stretch_id: 
     assert plan.stretch_count == 1
     assert [s.side for s in plan.steps] == (list(stretch.sides) or [None])
     assert all(s.stretch == stretch_id and s.hold_seconds == stretch.hold_seconds for s in plan.steps)
-
-
-def test_seconds_from_counts_the_holds_and_the_talking_still_ahead() -> None:
-    plan = plan_routine("custom", ENTRIES)
-    per_step = [30, 30, 30, 30, 20, 20, 20, 10]
-    for index in range(len(plan.steps) + 1):
-        assert plan.seconds_from(index) == sum(per_step[index:]) + SECONDS_PER_STEP_SPEECH * (8 - index)
-    assert plan.seconds_from(len(plan.steps)) == 0
-
-
-@pytest.mark.parametrize("routine_id", list(EN.routines))
-def test_seconds_from_shrinks_as_the_routine_goes_on(routine_id: str) -> None:
-    plan = PLANS[routine_id]
-    remaining = [plan.seconds_from(i) for i in range(len(plan.steps))]
-    assert remaining == sorted(remaining, reverse=True)
-    assert len(set(remaining)) == len(remaining)
-
-
-# ------------------------------------------------------------------ "skip the bridge" said before we get there
-
-
-@pytest.mark.parametrize(("plan_id", "index"), [(p, i) for p, i in POSITIONS if not p.startswith(SINGLE_PREFIX)],
-                         ids=[x for x, (p, _) in zip(POSITION_IDS, POSITIONS, strict=True)
-                              if not p.startswith(SINGLE_PREFIX)])
-def test_naming_a_later_stretch_leaves_it_out_and_naming_an_earlier_one_changes_nothing(plan_id: str,
-                                                                                       index: int) -> None:
-    plan, progress = at(plan_id, index)
-    here = plan.steps[index].stretch_number
-    for target in range(1, plan.stretch_count + 1):
-        outcome = apply(Command.SKIP, progress, plan, target)
-        if target < here:
-            assert outcome.kind is Kind.ALREADY_DONE
-            assert outcome.progress == progress
-        elif target == here:
-            assert outcome.kind in (Kind.STEP, Kind.FINISHED)
-            assert outcome.skipped == plan.steps[index]
-        else:
-            assert outcome.kind is Kind.LEFT_OUT
-            assert outcome.progress is not None and outcome.progress.index == index
-            assert outcome.progress.leave_out == (target,)
-            assert outcome.step == plan.steps[index]
-
-
-def test_walking_next_never_lands_on_a_left_out_stretch_and_counts_it_out_of_what_is_left() -> None:
-    plan, progress = at("quick", 0)
-    bridge = next(s.stretch_number for s in plan.steps if s.stretch == "bridge")
-    progress = apply(Command.SKIP, progress, plan, bridge).progress
-    assert progress is not None
-    assert [s.stretch for s in plan.remaining(0, progress.leave_out)] == ["knee_to_chest"] * 2 + ["hip_rotation"] * 2
-    assert plan.seconds_from(0, progress.leave_out) < plan.seconds_from(0)
-    visited = [progress.index]
-    while True:
-        outcome = apply(Command.NEXT, progress, plan)
-        if outcome.kind is Kind.FINISHED:
-            break
-        assert outcome.progress is not None
-        progress = outcome.progress
-        visited.append(progress.index)
-    assert all(plan.steps[i].stretch != "bridge" for i in visited)
-    assert len(visited) == 4
-    back = apply(Command.PREVIOUS, progress, plan)
-    assert back.progress is not None and back.progress.index == visited[-2]
-    assert apply(Command.START_OVER, progress, plan).progress == Progress("quick")  # a fresh start forgets it
 
 
 def test_left_out_stretches_survive_json_and_junk_is_dropped() -> None:

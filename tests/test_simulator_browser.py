@@ -72,7 +72,7 @@ def test_a_turn_returns_what_alexa_would_say_and_the_raw_json(client: FlaskClien
     assert reply["session_open"] is True
     assert exchange["resolution"]["intent"] == "WhyCrackIntent"
     assert exchange["request"]["request"]["intent"]["name"] == "WhyCrackIntent"
-    assert "cavitation" in exchange["speech_text"]
+    assert "two main theories" in exchange["speech_text"]
     assert "<speak>" in exchange["response"]["response"]["outputSpeech"]["ssml"]
     assert exchange["reprompt_text"]
     assert exchange["card"]["title"] == "Why your back cracks"
@@ -107,12 +107,10 @@ def test_launch_end_new_and_touch(client: FlaskClient) -> None:
 
 def test_the_same_user_id_keeps_progress_in_a_new_browser_session(client: FlaskClient) -> None:
     first = turn(client, utterance="guide my stretches")
-    turn(client, session_id=first["session_id"], utterance="next")
-    turn(client, session_id=first["session_id"], utterance="next")
     turn(client, session_id=first["session_id"], utterance="stop")
     later = turn(client, launch=True, user_id=first["user_id"])
     assert later["session_id"] != first["session_id"]
-    assert "You were on the lying hip rotation" in later["exchange"]["speech_text"]
+    assert "stretch 2 of 3, the lying hip rotation" in later["exchange"]["speech_text"]
 
 
 @pytest.mark.parametrize(("body", "status"), [
@@ -170,7 +168,7 @@ def test_talking_to_the_skill_in_the_browser(live_server: str) -> None:
             page.press("#utterance", "Enter")
             transcript = page.locator("#transcript")
             expect(transcript).to_contain_text("You: why does my back crack")
-            expect(transcript).to_contain_text("cavitation")
+            expect(transcript).to_contain_text("two main theories")
             expect(transcript).to_contain_text("WhyCrackIntent")
             expect(page.locator("#card-title")).to_have_text("Why your back cracks")
             expect(page.locator("#attributes")).to_contain_text('"offer"')
@@ -188,12 +186,11 @@ def test_talking_to_the_skill_in_the_browser(live_server: str) -> None:
             screen = page.locator("#screen")
             expect(screen.locator(".step-text")).to_contain_text("1 of")
             expect(screen.locator(".stretch-name")).to_contain_text("Knee to chest")
-            expect(screen.locator(".side-text")).to_contain_text("Left")
             expect(screen.locator(".countdown")).to_be_visible()
             expect(screen.locator(".routine-progress")).to_be_visible()
             screen.get_by_role("button", name="Next").click()
-            expect(screen.locator(".step-text")).to_contain_text("1 of")
-            expect(screen.locator(".side-text")).to_contain_text("Right")
+            expect(screen.locator(".step-text")).to_contain_text("2 of")
+            expect(screen.locator(".stretch-name")).to_contain_text("hip rotation")
             expect(transcript).to_contain_text("Alexa.Presentation.APL.UserEvent")
             page.evaluate("window.scrollTo(0, 0)")
             shot = page.screenshot()  # the README's picture of the simulator: SPINE_COACH_UPDATE_SCREENSHOT=1
@@ -209,7 +206,7 @@ def test_talking_to_the_skill_in_the_browser(live_server: str) -> None:
             expect(page.locator("html")).to_have_attribute("lang", "es-ES")
             page.fill("#utterance", "por qué me cruje la espalda")
             page.press("#utterance", "Enter")
-            expect(transcript).to_contain_text("cavitación")
+            expect(transcript).to_contain_text("dos teorías")
             expect(screen.locator(".answer-title")).to_contain_text("Por qué cruje")
 
             # the buttons that stand for "Alexa, open spine coach" and for walking away

@@ -138,13 +138,24 @@ def apologised(said: Said) -> bool:
     return WORDS.one_in("error", said.speech)
 
 
-def assert_step(said: Said, index: int) -> None:
-    """The user hears step ``index`` of the quick routine (0-based) and the microphone stays open."""
+QUICK_ENDS = (2, 4)  # the place after each of the quick routine's stretches but the last (one turn per stretch)
+
+
+def assert_step(said: Said, turn: int) -> None:
+    """The user hears stretch ``turn + 1`` of the quick routine (0-based turn) and the microphone stays open."""
     assert not apologised(said), said.speech
     assert said.open
+    index = QUICK_ENDS[turn]
     assert said.attributes["routine"]["index"] == index
     stretch = EN.stretches[QUICK[index]].name
-    assert said.reprompt in WORDS.variants("step_reprompt", stretch=stretch, step=index + 1, steps=len(QUICK))
+    assert said.reprompt in WORDS.variants("step_reprompt", stretch=stretch, number=turn + 2, total=3)
+
+
+def assert_done(said: Said) -> None:
+    assert not apologised(said), said.speech
+    assert WORDS.pattern("routine_done_first").search(said.speech) or WORDS.pattern("routine_done").search(
+        said.speech)
+    assert "routine" not in said.attributes
 
 
 def stored_index(store: Store, user: str) -> int | None:
@@ -172,48 +183,45 @@ def test_a_failing_read_mid_routine_goes_on_from_the_session_and_keeps_the_saved
         store: Store, caplog: pytest.LogCaptureFixture) -> None:
     user = Conversation(sender(store.skill))
     assert_step(user.ask("StartRoutineIntent"), 0)
-    assert_step(user.ask("AMAZON.NextIntent"), 1)
     before = store.raw(user.user_id)
-    assert stored_index(store, user.user_id) == 1
+    assert stored_index(store, user.user_id) == 2
 
     store.faults.fail_get = True
-    assert_step(user.ask("AMAZON.NextIntent"), 2)
-    assert_step(user.ask("AMAZON.PreviousIntent"), 1)
-    assert_step(user.ask("AMAZON.NextIntent"), 2)
+    assert_step(user.ask("AMAZON.NextIntent"), 1)
+    assert_step(user.ask("AMAZON.PreviousIntent"), 0)
+    assert_step(user.ask("AMAZON.NextIntent"), 1)
     assert store.raw(user.user_id) == before, "after a failed read nothing may be written"
     assert store_errors(caplog, "read")
     assert not store_errors(caplog, "write")
 
     store.faults.fail_get = False
-    assert_step(user.ask("AMAZON.NextIntent"), 3)
-    assert stored_index(store, user.user_id) == 3
+    user.ask("HowManyLeftIntent")
+    assert stored_index(store, user.user_id) == 4
 
 
 def test_a_failing_write_mid_routine_still_speaks_the_step_and_catches_up_later(
         store: Store, caplog: pytest.LogCaptureFixture) -> None:
     user = Conversation(sender(store.skill))
     assert_step(user.ask("StartRoutineIntent"), 0)
+    assert stored_index(store, user.user_id) == 2
     store.faults.fail_save = True
     assert_step(user.ask("AMAZON.NextIntent"), 1)
-    assert_step(user.ask("AMAZON.NextIntent"), 2)
-    assert stored_index(store, user.user_id) == 0
+    assert stored_index(store, user.user_id) == 2
     assert store_errors(caplog, "write")
 
     store.faults.fail_save = False
     stopped = user.ask("AMAZON.StopIntent")
-    assert WORDS.one_in("stop_saved", stopped.speech, stretch=EN.stretches["hip_rotation"].name)
-    assert stored_index(store, user.user_id) == 2
+    assert WORDS.one_in("stop_saved", stopped.speech, stretch=EN.stretches["bridge"].name)
+    assert stored_index(store, user.user_id) == 4
     back = user.launch()
-    assert WORDS.one_in("welcome_back_routine", back.speech, stretch=EN.stretches["hip_rotation"].name, number=2,
+    assert WORDS.one_in("welcome_back_routine", back.speech, stretch=EN.stretches["bridge"].name, number=3,
                         total=3, routine=EN.routines["quick"].name)
-    assert_step(user.ask("AMAZON.YesIntent"), 2)
+    assert_done(user.ask("AMAZON.YesIntent"))
 
 
 def test_a_store_down_for_a_whole_session_still_guides_and_never_touches_the_saved_place(store: Store) -> None:
     user = Conversation(sender(store.skill))
     user.ask("StartRoutineIntent")
-    user.ask("AMAZON.NextIntent")
-    user.ask("AMAZON.NextIntent")
     user.ask("AMAZON.StopIntent")
     before = store.raw(user.user_id)
 
@@ -222,9 +230,9 @@ def test_a_store_down_for_a_whole_session_still_guides_and_never_touches_the_sav
     welcome = user.launch()
     assert welcome.open and not apologised(welcome)
     assert_step(user.ask("StartRoutineIntent", {"Routine": "quick routine"}), 0)
-    for index in range(1, len(QUICK)):
-        assert_step(user.ask("AMAZON.NextIntent"), index)
+    assert_step(user.ask("AMAZON.NextIntent"), 1)
     done = user.ask("AMAZON.NextIntent")
+    assert "routine" not in done.attributes and not apologised(done)
     # Honest: the count could not be read and the routine could not be stored, and the user hears so.
     routine = EN.routines["quick"].name
     assert WORDS.one_in("routine_done_uncounted", done.speech, routine=routine)
@@ -263,8 +271,7 @@ def test_a_slow_store_still_completes_a_whole_routine(store: Store) -> None:
     user = Conversation(sender(store.skill))
     user.launch()
     assert_step(user.ask("StartRoutineIntent"), 0)
-    for index in range(1, len(QUICK)):
-        assert_step(user.ask("AMAZON.NextIntent"), index)
+    assert_step(user.ask("AMAZON.NextIntent"), 1)
     done = user.ask("AMAZON.NextIntent")
     assert WORDS.pattern("routine_done_first").search(done.speech)
     record = store.raw(user.user_id)
@@ -298,9 +305,9 @@ def test_a_corrupt_record_still_welcomes_and_is_replaced_by_good_progress(store:
     assert_step(user.ask("StartRoutineIntent"), 0)
     assert_step(user.ask("AMAZON.NextIntent"), 1)
     user.ask("AMAZON.StopIntent")
-    assert stored_index(store, user.user_id) == 1
+    assert stored_index(store, user.user_id) == 4
     back = user.launch()
-    assert WORDS.one_in("welcome_back_routine", back.speech, stretch=EN.stretches["knee_to_chest"].name, number=1,
+    assert WORDS.one_in("welcome_back_routine", back.speech, stretch=EN.stretches["bridge"].name, number=3,
                         total=3, routine=EN.routines["quick"].name)
 
 
@@ -312,8 +319,8 @@ def test_a_saved_place_past_the_end_resumes_at_the_last_step(store: Store) -> No
     back = user.launch()
     assert WORDS.one_in("welcome_back_routine", back.speech, stretch=EN.stretches["bridge"].name, number=3,
                         total=3, routine=EN.routines["quick"].name)
-    assert_step(user.ask("AMAZON.YesIntent"), 4)
-    done = user.ask("AMAZON.NextIntent")
+    done = user.ask("AMAZON.YesIntent")
+    assert WORDS.one_in("stretch_position", done.speech, number=3, total=3, stretch=EN.stretches["bridge"].name)
     assert WORDS.pattern("routine_done").search(done.speech)
     assert "3" in done.speech, "the two routines already done must still count"
 
@@ -328,7 +335,7 @@ def test_a_row_that_is_not_json_does_not_block_saving_forever(tmp_path: Path) ->
     assert_step(user.ask("AMAZON.NextIntent"), 1)
     user.ask("AMAZON.StopIntent")
     back = user.launch()
-    assert WORDS.one_in("welcome_back_routine", back.speech, stretch=EN.stretches["knee_to_chest"].name, number=1,
+    assert WORDS.one_in("welcome_back_routine", back.speech, stretch=EN.stretches["bridge"].name, number=3,
                         total=3, routine=EN.routines["quick"].name)
 
 
@@ -350,7 +357,15 @@ def test_users_interleaved_across_threads_never_mix_progress(tmp_path: Path) -> 
     going to either: every user's stored place follows their own commands only."""
     path = tmp_path / "shared.db"
     workers = [build_skill(store=f"sqlite:///{path}", skill_id=SKILL_ID) for _ in range(2)]
-    nexts = [1, 4, 2, 6, 3, 5]  # how many times each user says next in the full routine
+    from skill.core.coaching import plan_of, turn_end_for
+
+    plan = plan_of(EN, "full")
+    assert plan is not None
+    ends = [turn_end_for(EN, {})(plan, 0)]
+    while ends[-1] < len(plan.steps):
+        ends.append(turn_end_for(EN, {})(plan, ends[-1]))
+    nexts = [0, 1, 2, 1, 0, 2]  # how many times each user says next in the full routine (never its last turn)
+    assert len(ends) > max(nexts) + 1
     turns = max(nexts) + 1
     barrier = threading.Barrier(len(nexts))
     failures: list[str] = []
@@ -371,7 +386,7 @@ def test_users_interleaved_across_threads_never_mix_progress(tmp_path: Path) -> 
                     said = user.ask("AMAZON.NextIntent")
                 else:
                     continue
-                expected = turn
+                expected = ends[turn]
                 if said.attributes.get("routine", {}).get("index") != expected:
                     failures.append(f"user {number} turn {turn}: session index {said.attributes.get('routine')}")
                 raw = sqlite_raw(path, user.user_id)
@@ -391,7 +406,8 @@ def test_users_interleaved_across_threads_never_mix_progress(tmp_path: Path) -> 
     for number, wanted in enumerate(nexts):
         raw = sqlite_raw(path, f"amzn1.ask.account.THREAD-{number}")
         assert raw is not None
-        assert json.loads(raw)["progress"] == {"routine": "full", "index": wanted, "paused": False, "halted": False}
+        assert json.loads(raw)["progress"] == {"routine": "full", "index": ends[wanted], "paused": False,
+                                               "halted": False}
 
 
 # ------------------------------------------------------------------------------------------- the load tool

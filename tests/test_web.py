@@ -97,8 +97,8 @@ def test_a_whole_turn_pair_over_http_keeps_the_session(server: Server, words: Wo
     user = Conversation(lambda event: post_json(server.url + "/", event)[2])
     user.launch()
     said = user.ask("StartRoutineIntent")
-    assert said.attributes["routine"]["index"] == 0
-    assert user.ask("AMAZON.NextIntent").attributes["routine"]["index"] == 1
+    assert said.attributes["routine"]["index"] == 2
+    assert user.ask("AMAZON.NextIntent").attributes["routine"]["index"] == 4
 
 
 def test_get_status_says_ok(server: Server) -> None:

@@ -12,6 +12,8 @@ from skill.core.routine import Command
 from skill.core.speech import Speech
 from skill.core.state import TOPIC, State
 
+MORE_HEARD = "more_heard"  # the topic whose "tell me more" was already said: a second ask gets "that's all"
+
 
 def welcome(c: LocaleContent, state: State) -> Reply:
     """The launch: a stored routine place comes first, then the first-visit note, then a plain hello."""
@@ -45,6 +47,7 @@ def _welcome_screen(c: LocaleContent, text: str, hint: str) -> dict[str, Any]:
 def topic(c: LocaleContent, state: State, item: Topic) -> Reply:
     """A one-breath answer, its card, and the follow-up offer as the question."""
     state.session[TOPIC] = item.id
+    state.session.pop(MORE_HEARD, None)
     return _answer(c, state, item, Speech(item.speech), item.offer, f"{item.card}\n\n{c.phrase('card_note')}",
                    item.card)
 
@@ -55,10 +58,13 @@ def tell_more(c: LocaleContent, state: State) -> Reply:
     if item is None:
         return _menu(c, state, Speech(c.phrase("no_more_detail")))
     offer = item.more_offer or item.offer
-    if not item.more:
+    if not item.more or state.session.get(MORE_HEARD) == item.id:  # never the same text twice as "more"
         ask, reprompt, kept = _offer(c, state, item, offer)
+        if kept.get("kind") == "more":
+            kept = {"kind": "menu"}
         return Reply.ask(Speech(c.phrase("no_more_detail")), ask, reprompt, offer=kept)
     state.session[TOPIC] = item.id
+    state.session[MORE_HEARD] = item.id
     return _answer(c, state, item, Speech(item.more), offer,
                    f"{item.card}\n\n{item.more}\n\n{c.phrase('card_note')}", f"{item.card}\n\n{item.more}")
 
@@ -109,29 +115,36 @@ def yes(c: LocaleContent, state: State) -> Reply:
             return coaching.command(c, state, Command.NEXT)
         case "menu":
             return _menu(c, state, Speech())
-    return _menu(c, state, Speech(c.phrase("nothing_offered")))
+    # An open question ("What would you like to do?"): yes means "go on, what can I do?"
+    return _menu(c, state, Speech(c.phrase("yes_open")))
 
 
 def no(c: LocaleContent, state: State) -> Reply:
-    """No declines the offer: menus end politely, a declined resume starts fresh, "ready?" waits."""
+    """No declines the offer: menus and open questions end politely, a declined resume keeps the place and
+    offers a fresh start, "ready?" pauses, and no to carrying on after a pause stops with the place saved."""
     offer = state.offer or {}
     match offer.get("kind"):
         case "menu":
             return goodbye(c)
         case "resume":
-            state.keep_progress(None)
-            state.profile.fresh_start = True
-            return Reply.ask(Speech(c.phrase("starting_fresh")), c.phrase("welcome_question"),
-                             c.phrase("what_next_reprompt"))
+            progress = state.progress
+            routine = coaching.routine_of(c, progress.routine) if progress else None
+            if progress is None or routine is None:
+                return _menu(c, state, Speech(c.phrase("declined")))
+            question = c.phrase("resume_declined_question")
+            return Reply.ask(Speech(c.phrase("resume_declined", routine=routine.name)), question,
+                             f"{c.phrase('offer_reprompt')} {question}", offer={"kind": "routine", "id": routine.id})
         case "next":
+            if coaching.live(c, state) is None:
+                return goodbye(c)
             return coaching.command(c, state, Command.PAUSE)
         case "paused":
-            reply = coaching.command(c, state, Command.PAUSE)
-            reply.speech = Speech(c.phrase("take_your_time"))
-            return reply
+            if coaching.live(c, state) is None:
+                return goodbye(c)
+            return coaching.command(c, state, Command.STOP)
     if offer:
         return _menu(c, state, Speech(c.phrase("declined")))
-    return _menu(c, state, Speech(c.phrase("nothing_offered")))
+    return goodbye(c)
 
 
 def help_(c: LocaleContent, state: State) -> Reply:

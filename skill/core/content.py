@@ -14,6 +14,8 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from skill.core.timing import Timing
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -24,7 +26,6 @@ BUNDLE_PATH = os.path.join(PACKAGE_DIR, "_content_bundle.json")
 FILES = ("phrases", "topics", "routines", "intents", "red_flags")
 RED_FLAG_INTENT = "PainIntent"  # its samples come from red_flags.yaml
 SIDES = ("left", "right")
-MAX_SPEECH_WORDS = 48
 MIN_SAMPLES = 15
 
 # The phrases the code asks for, and the {names} each may use. Content may not add or miss one.
@@ -35,15 +36,15 @@ PHRASES: dict[str, frozenset[str]] = {
         "welcome_stats": "count", "what_next": "", "offer_reprompt": "", "what_next_reprompt": "", "no_more_detail": "",
         "nothing_offered": "", "declined": "", "help": "", "help_question": "", "fallback": "",
         "fallback_question": "", "goodbye": "", "error": "", "error_question": "", "disclaimer_card": "",
-        "routine_intro": "routine description", "routine_unknown": "routines",
+        "routine_intro": "routine description minutes", "routine_unknown": "routines",
         "routine_choice_question": "", "stretch_unknown": "stretches",
         "stretch_position": "number total stretch", "stretch_position_single": "stretch",
         "side_left": "", "side_right": "", "side_cue": "side", "rep_cue": "rep reps", "next_side": "side",
         "next_rep": "", "hold_start": "seconds", "hold_left": "seconds", "hold_release": "",
-        "step_ready_question": "", "last_step_ready_question": "", "step_reprompt": "stretch step steps",
+        "step_ready_question": "", "step_reprompt": "stretch number total",
         "at_first_step": "", "skipping": "stretch", "starting_over": "", "paused": "stretch",
-        "paused_question": "", "status": "stretch number total step steps routine left minutes",
-        "steps_left_one": "", "steps_left_many": "count", "minutes_one": "", "minutes_many": "count",
+        "paused_question": "", "status": "done total routine left minutes",
+        "minutes_one": "", "minutes_many": "count",
         "routine_done": "routine count", "routine_done_first": "routine", "routine_done_question": "",
         "not_in_routine": "", "not_in_routine_question": "", "resume_nothing": "", "resuming": "",
         "resume_after_pain": "", "starting_fresh": "", "stop_saved": "stretch", "take_your_time": "",
@@ -52,7 +53,7 @@ PHRASES: dict[str, frozenset[str]] = {
         "card_step": "step steps", "hint_step": "", "hint_answer": "",
         "button_previous": "", "button_pause": "", "button_resume": "", "button_next": "",
         "card_safety": "", "card_note": "", "welcome_back_single": "stretch",
-        "status_single": "stretch step steps left minutes", "leaving_out": "stretch", "already_done": "stretch",
+        "status_single": "stretch minutes", "leaving_out": "stretch", "already_done": "stretch",
         "stretch_done": "stretch", "pain_outside": "", "pain_outside_question": "", "red_flag_reprompt": "",
         "no_stretching_after_red_flag": "", "help_red_flag": "", "fallback_red_flag": "",
         "feeling_fine": "", "feeling_fine_routine": "", "feeling_fine_question": "",
@@ -76,6 +77,15 @@ PHRASES: dict[str, frozenset[str]] = {
         "settings_hold_seconds": "seconds", "settings_hold_longer": "", "settings_hold_shorter": "",
         "settings_every_side_on": "", "settings_every_side_off": "", "settings_no_reminder": "",
         "setting_not_saved": "", "reminder_time_hint": "",
+        # one turn per stretch, one way of counting, preferences, yes and no (issue 13)
+        "routine_done_reprompt": "", "stretch_named": "stretch", "back_to_stretch": "stretch",
+        "next_side_question": "side", "rest_question": "stretch", "next_stretch_question": "number total stretch",
+        "last_stretch_question": "stretch", "single_reprompt": "stretch", "stretches_left_one": "names",
+        "stretches_left_many": "count names", "status_partway": "stretch", "card_sides": "sides",
+        "sides_ask_set": "", "sides_flow_set": "", "hold_longer_set": "seconds stretch shortest longest",
+        "hold_shorter_set": "seconds stretch shortest longest", "hold_standard_set": "seconds stretch shortest longest",
+        "preference_question": "", "not_in_routine_reprompt": "", "resume_declined": "routine",
+        "resume_declined_question": "", "yes_open": "",
     }.items()
 }
 # Intents whose samples live in intents.yaml, and the slot each may use.
@@ -87,6 +97,7 @@ CUSTOM_INTENTS: dict[str, frozenset[str]] = {
     "SetReminderIntent": frozenset({"Time", "Recurrence", "Date"}), "CancelReminderIntent": frozenset(),
     "ReminderStatusIntent": frozenset(), "ProgressReportIntent": frozenset(),
     "DefaultRoutineIntent": frozenset({"Routine"}), "SettingsIntent": frozenset(),
+    "AskEverySideIntent": frozenset(), "FlowSidesIntent": frozenset(), "HoldLengthIntent": frozenset({"Length"}),
 }
 DENIAL_INTENT = "FeelingFineIntent"  # may name a symptom only to deny it (red_flags.yaml: negations)
 
@@ -137,6 +148,7 @@ class Stretch(NamedTuple):
     breathing: str
     safety: str
     card: str
+    release: str | None = None  # said as the end-of-hold sound plays ("slowly lower your hips")
 
 
 class RoutineStep(NamedTuple):
@@ -177,7 +189,7 @@ class LocaleContent:
         self.topics_by_intent = {t.intent: t for t in self.topics.values()}
         self.stretches: dict[str, Stretch] = {
             s["id"]: Stretch(s["id"], s["name"], tuple(s["synonyms"]), tuple(s["sides"]), s["hold_seconds"],
-                             s["setup"], s["movement"], s["breathing"], s["safety"], s["card"])
+                             s["setup"], s["movement"], s["breathing"], s["safety"], s["card"], s.get("release"))
             for s in raw["routines"]["stretches"]
         }
         self.routines: dict[str, Routine] = {
@@ -185,10 +197,13 @@ class LocaleContent:
                 RoutineStep(s["stretch"], tuple(s["sides"]), s["reps"], s["hold_seconds"]) for s in r["steps"]))
             for r in raw["routines"]["routines"]
         }
+        self.timing = Timing.from_raw(raw["routines"]["timing"])
         self.intent_samples: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in raw["intents"].items()}
+        self.lengths: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in (raw.get("lengths") or {}).items()}
         self._spoken = {
             "routine": {_norm(w): r.id for r in self.routines.values() for w in (r.name, *r.synonyms)},
             "stretch": {_norm(w): s.id for s in self.stretches.values() for w in (s.name, *s.synonyms)},
+            "length": {_norm(w): key for key, words in self.lengths.items() for w in (key, *words)},
         }
 
     def variants(self, key: str) -> list[str]:
@@ -206,7 +221,7 @@ class LocaleContent:
         """Map a spoken routine or stretch name (or an entity-resolved id) to its id."""
         if not spoken:
             return None
-        pool = self.routines if kind == "routine" else self.stretches
+        pool: Any = {"routine": self.routines, "stretch": self.stretches, "length": self.lengths}[kind]
         if spoken in pool:
             return spoken
         key = _norm(spoken)

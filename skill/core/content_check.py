@@ -16,7 +16,6 @@ from skill.core.content import (
     CUSTOM_INTENTS,
     DENIAL_INTENT,
     FILES,
-    MAX_SPEECH_WORDS,
     MIN_SAMPLES,
     PHRASES,
     RED_FLAG_INTENT,
@@ -24,9 +23,11 @@ from skill.core.content import (
     ContentError,
     placeholders,
 )
+from skill.core.timing import MAX_ANSWER_SECONDS, Pace, text_seconds
 from skill.core.yamlfile import LocatedDoc, Path_, load_located
 
 SAMPLE_RE = re.compile(r"^(?:[^\W\d_]|[ '.\-]|\{[A-Z][A-Za-z]*\})+$")  # which slots: checked per intent
+LENGTHS = ("longer", "shorter", "standard")  # the ids of HoldLengthIntent's {Length} slot
 ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 INTENT_RE = re.compile(r"^[A-Z][A-Za-z]*Intent$")
 MAX_TEXT = 2000  # far below Alexa's 8,000-character speech limit; a longer content line is a mistake
@@ -298,10 +299,7 @@ def _check_topics(c: Checker, data: Any, claimed: dict[str, str],
                 c.fail((*path, "intent"), f"{intent!r} is used twice")
             intents.add(intent)
         c.text(item, path, "title")
-        speech = c.text(item, path, "speech")
-        if speech and len(speech.split()) > MAX_SPEECH_WORDS:
-            c.fail((*path, "speech"), f"has {len(speech.split())} words; one breath is {MAX_SPEECH_WORDS} "
-                                      "at most (put the rest in 'more')")
+        c.text(item, path, "speech")
         more = c.text(item, path, "more", required=False)
         c.text(item, path, "card")
         for key in ("offer", "more_offer"):
@@ -346,7 +344,7 @@ def _check_routines(c: Checker, data: Any) -> tuple[set[str], set[str]]:
 
     def stretch(item: dict[str, Any], path: Path_) -> None:
         c.unknown_keys(item, path, {"id", "name", "synonyms", "sides", "hold_seconds", "setup", "movement",
-                                    "breathing", "safety", "card"})
+                                    "breathing", "safety", "card", "release"})
         c.ident(item, path, "id", stretch_ids)
         c.text(item, path, "name")
         c.get(item, path, "synonyms", list)
@@ -355,6 +353,7 @@ def _check_routines(c: Checker, data: Any) -> tuple[set[str], set[str]]:
         hold(item, path)
         for key in ("setup", "breathing", "safety", "card"):
             c.text(item, path, key)
+        c.text(item, path, "release", required=False)
         c.text(item, path, "movement", allowed=frozenset({"side"}) if sides else frozenset())
         movement = item.get("movement")
         if sides and isinstance(movement, str) and "{side}" not in movement:
@@ -395,11 +394,61 @@ def _check_routines(c: Checker, data: Any) -> tuple[set[str], set[str]]:
             c.fail((*path, "steps"), "a routine needs at least one step")
 
     if not isinstance(data, dict):
-        c.fail((), "must be a mapping with 'stretches' and 'routines'")
+        c.fail((), "must be a mapping with 'stretches', 'routines' and 'timing'")
         return set(), set()
+    _check_timing(c, data)
     c.each(data, (), "stretches", stretch)
     c.each(data, (), "routines", routine)
     return stretch_ids, routine_ids
+
+
+def _check_timing(c: Checker, data: dict[str, Any]) -> None:
+    """The language's measured pace, hold range and end-of-hold sound: numbers the skill computes with."""
+    timing = c.get(data, (), "timing", dict)
+    if timing is None:
+        return
+    path: Path_ = ("timing",)
+    c.unknown_keys(timing, path, {"voice", "render_words_per_minute", "letters_per_second", "sentence_pause",
+                                  "move_seconds", "turn_seconds", "hold", "hold_end_sound"})
+    c.get(timing, path, "voice", str)
+    for key, low, high in (("render_words_per_minute", 80, 300), ("letters_per_second", 5, 30),
+                           ("sentence_pause", 0, 2), ("move_seconds", 3, 10), ("turn_seconds", 1, 20)):
+        value = c.get(timing, path, key, (int, float))
+        if value is not None and not low <= value <= high:
+            c.fail((*path, key), f"must be between {low} and {high}")
+    hold = c.get(timing, path, "hold", dict)
+    if hold is not None:
+        c.unknown_keys(hold, (*path, "hold"), {"shortest", "longest", "change"})
+        numbers = [c.get(hold, (*path, "hold"), k, int) for k in ("shortest", "longest", "change")]
+        if None not in numbers and not 5 <= numbers[0] <= numbers[1] <= 90:
+            c.fail((*path, "hold"), "needs 5 <= shortest <= longest <= 90")
+    sound = c.get(timing, path, "hold_end_sound", dict)
+    if sound is not None:
+        c.unknown_keys(sound, (*path, "hold_end_sound"), {"src", "seconds"})
+        src = c.get(sound, (*path, "hold_end_sound"), "src", str)
+        if src is not None and not src.startswith(("soundbank://soundlibrary/", "https://")):
+            c.fail((*path, "hold_end_sound", "src"), "must be a soundbank://soundlibrary/ clip or an https MP3")
+        seconds = c.get(sound, (*path, "hold_end_sound"), "seconds", (int, float))
+        if seconds is not None and not 0 < seconds <= 10:
+            c.fail((*path, "hold_end_sound", "seconds"), "must be between 0 and 10")
+
+
+def check_answer_length(c: Checker, topics: Any, timing: Any) -> None:
+    """One breath: an answer and its offer question, at the language's measured pace, take 12 s at most."""
+    if not isinstance(timing, dict) or not isinstance(topics, dict):
+        return
+    try:
+        pace = Pace(float(timing["letters_per_second"]), float(timing["sentence_pause"]))
+    except (KeyError, TypeError, ValueError):
+        return  # _check_timing reports it
+    for i, item in enumerate(topics.get("topics") or []):
+        if not isinstance(item, dict) or not isinstance(item.get("speech"), str):
+            continue
+        ask = (item.get("offer") or {}).get("ask") if isinstance(item.get("offer"), dict) else None
+        seconds = text_seconds(item["speech"], pace) + text_seconds(ask if isinstance(ask, str) else "", pace)
+        if seconds > MAX_ANSWER_SECONDS:
+            c.fail(("topics", i, "speech"), f"takes about {seconds:.1f} s with its offer question; one breath is "
+                                            f"{MAX_ANSWER_SECONDS:.0f} s at most (put the rest in 'more')")
 
 
 def _check_intents(c: Checker, data: Any, claimed: dict[str, str]) -> None:
@@ -419,6 +468,16 @@ def _check_intents(c: Checker, data: Any, claimed: dict[str, str]) -> None:
         if name in CUSTOM_INTENTS:
             minimum = MIN_SAMPLES if name in BASE_MINIMUM_INTENTS else COMMAND_MIN_SAMPLES
         c.samples(intents, ("intents",), name, CUSTOM_INTENTS.get(name, frozenset()), name, claimed, minimum)
+    lengths = c.get(data, (), "lengths", dict)
+    if lengths is not None:
+        for key in sorted(set(LENGTHS) - set(lengths)):
+            c.fail(("lengths",), f"{key} is missing")
+        for key, words in lengths.items():
+            if key not in LENGTHS:
+                c.fail(("lengths", key), f"must be one of {', '.join(LENGTHS)}")
+            elif not isinstance(words, list) or not words or not all(
+                    isinstance(w, str) and SAMPLE_RE.match(w) and "{" not in w for w in words):
+                c.fail(("lengths", key), "must be a list of words (letters, spaces, apostrophes, hyphens)")
 
 
 def _words_of(c: Checker, data: Any, key: str) -> frozenset[str]:
@@ -489,6 +548,8 @@ def check_language(folder: Path, article: str | None = None) -> tuple[dict[str, 
     topic_checker = Checker(docs["topics"], problems, exclusive, negations)
     _, offers = _check_topics(topic_checker, docs["topics"].data, claimed, article)
     _, routine_ids = _check_routines(Checker(docs["routines"], problems), docs["routines"].data)
+    if isinstance(docs["routines"].data, dict):
+        check_answer_length(topic_checker, docs["topics"].data, docs["routines"].data.get("timing"))
     _check_intents(Checker(docs["intents"], problems, exclusive, negations), docs["intents"].data, claimed)
     red_flags = _check_red_flags(flag_checker, docs["red_flags"].data, claimed)
     topic_ids = {t.get("id") for t in (docs["topics"].data or {}).get("topics") or [] if isinstance(t, dict)}
@@ -594,6 +655,7 @@ def check_library(root: Path) -> dict[str, Any]:
     return {
         "locales": spec,
         "languages": {lang: {"phrases": raw["phrases"], "topics": raw["topics"]["topics"],
-                             "routines": raw["routines"], "intents": raw["intents"]["intents"]}
+                             "routines": raw["routines"], "intents": raw["intents"]["intents"],
+                             "lengths": raw["intents"]["lengths"]}
                       for lang, raw in languages.items()},
     }

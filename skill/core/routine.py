@@ -6,10 +6,10 @@ tested directly, and the state fits in session attributes and any store as a sma
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import Any, NamedTuple
 
-SECONDS_PER_STEP_SPEECH = 15  # roughly how long the spoken instructions of a step take
 SINGLE_PREFIX = "stretch:"  # routine id of "guide me through the bridge": that one stretch on its own
 
 
@@ -62,11 +62,12 @@ class Plan(NamedTuple):
     stretch_count: int
 
     def remaining(self, index: int, leave_out: tuple[int, ...] = ()) -> list[Step]:
-        """The steps from ``index`` on (the current one included) that will still be done."""
+        """The steps from ``index`` on that will still be done."""
         return [s for s in self.steps[index:] if s.stretch_number not in leave_out]
 
-    def seconds_from(self, index: int, leave_out: tuple[int, ...] = ()) -> int:
-        return sum(s.hold_seconds + SECONDS_PER_STEP_SPEECH for s in self.remaining(index, leave_out))
+    def stretches_left(self, index: int, leave_out: tuple[int, ...] = ()) -> list[int]:
+        """Stretch numbers with a hold still to do from ``index`` on, in order."""
+        return list(dict.fromkeys(s.stretch_number for s in self.remaining(index, leave_out)))
 
 
 def plan_routine(routine_id: str, entries: list[tuple[str, tuple[str, ...], int, int]]) -> Plan:
@@ -81,8 +82,23 @@ def plan_routine(routine_id: str, entries: list[tuple[str, tuple[str, ...], int,
     return Plan(routine_id, tuple(steps), len(entries))
 
 
+# Where the turn that starts at a step ends (exclusive). The coach decides (one stretch per turn, split to fit
+# Alexa's limits, or one side per turn when the user asked to be asked after every side).
+TurnEnd = Callable[[Plan, int], int]
+
+
+def one_stretch_per_turn(plan: Plan, start: int) -> int:
+    end = start + 1
+    while end < len(plan.steps) and plan.steps[end].stretch_number == plan.steps[start].stretch_number:
+        end += 1
+    return end
+
+
 class Progress(NamedTuple):
-    """Where a user is: kept in the session and in the store, so it must survive JSON and DynamoDB."""
+    """Where a user is: kept in the session and in the store, so it must survive JSON and DynamoDB.
+
+    ``index`` is the next step to do: every step before it has been guided (a turn is spoken whole).
+    """
 
     routine: str
     index: int = 0
@@ -138,62 +154,112 @@ def whole_number(value: Any) -> int | None:
 class Outcome(NamedTuple):
     kind: Kind
     progress: Progress | None  # the state to keep; None when the routine is over or there is none
-    step: Step | None = None
+    turn: tuple[int, int] | None = None  # the steps to guide now, [start, end)
     plan: Plan | None = None
     skipped: Step | None = None  # the stretch left out by SKIP
 
+    @property
+    def step(self) -> Step | None:
+        """The first step of the turn, or else the next step to do."""
+        if self.plan is None or not self.plan.steps:
+            return None
+        if self.turn is not None:
+            return self.plan.steps[self.turn[0]]
+        if self.progress is not None:
+            return self.plan.steps[min(self.progress.index, len(self.plan.steps) - 1)]
+        return None
 
-def apply(command: Command, progress: Progress | None, plan: Plan | None, target: int | None = None) -> Outcome:
+    @property
+    def last_turn(self) -> bool:
+        """True when nothing is left after this turn: the routine ends with it."""
+        if self.plan is None or self.progress is None:
+            return True
+        return not self.plan.remaining(self.progress.index, self.progress.leave_out)
+
+
+def turn_starts(plan: Plan, end_of: TurnEnd, leave_out: tuple[int, ...], upto: int) -> list[int]:
+    """The starts of the turns before step ``upto``, as they were guided (left-out stretches skipped)."""
+    starts, here = [], 0
+    while here < min(upto, len(plan.steps)):
+        if plan.steps[here].stretch_number in leave_out:
+            here += 1
+            continue
+        starts.append(here)
+        here = end_of(plan, here)
+    return starts
+
+
+def apply(command: Command, progress: Progress | None, plan: Plan | None, target: int | None = None,
+          end_of: TurnEnd = one_stretch_per_turn) -> Outcome:
     """The heart of the coach: one command applied to the current place in a routine.
 
-    ``plan`` is the plan of ``progress.routine`` (or of the routine to START). A progress whose index no
-    longer fits its plan (content changed since it was saved) is clamped to the last step. ``target`` is
-    the stretch number SKIP names ("skip the bridge"); None means the current stretch.
+    ``plan`` is the plan of ``progress.routine`` (or of the routine to START). ``end_of`` says how long a turn
+    is. A progress whose index no longer fits its plan (content changed since it was saved) is clamped.
+    ``target`` is the stretch number SKIP names ("skip the bridge"); None means the stretch coming up next.
     """
     if command is Command.START:
         assert plan is not None, "START needs the plan of the routine to start"
-        return _at(Kind.STEP, Progress(plan.routine), plan)
+        return _turn(Kind.STEP, Progress(plan.routine), plan, 0, end_of)
     if progress is None or plan is None or not plan.steps:
         return Outcome(Kind.NO_ROUTINE, None)
-    index = min(progress.index, len(plan.steps) - 1)
+    index = progress.index
+    if index > len(plan.steps):  # saved before the content shrank: go back to the start of the last stretch
+        index = next(i for i, s in enumerate(plan.steps) if s.stretch_number == plan.steps[-1].stretch_number)
     here = progress._replace(index=index, paused=False)
-    kept = [i for i, s in enumerate(plan.steps) if s.stretch_number not in progress.leave_out or i == index]
+    upcoming = _kept(plan, index, progress.leave_out)
+    done = turn_starts(plan, end_of, progress.leave_out, index)
     match command:
-        case Command.NEXT:
-            after = [i for i in kept if i > index]
-            if not after:
+        case Command.NEXT | Command.RESUME:
+            if upcoming is None:
                 return Outcome(Kind.FINISHED, None, plan=plan)
-            return _at(Kind.STEP, here._replace(index=after[0], halted=False), plan)
+            return _turn(Kind.STEP, here._replace(halted=False), plan, upcoming, end_of)
+        case Command.REPEAT:
+            start = done[-1] if done else upcoming
+            if start is None:
+                return Outcome(Kind.FINISHED, None, plan=plan)
+            return _turn(Kind.STEP, here._replace(halted=False), plan, start, end_of)
         case Command.PREVIOUS:
-            before = [i for i in kept if i < index]
-            if not before:
-                return _at(Kind.FIRST_STEP_AGAIN, here, plan)
-            return _at(Kind.STEP, here._replace(index=before[-1]), plan)
-        case Command.REPEAT | Command.RESUME:
-            return _at(Kind.STEP, here._replace(halted=False), plan)
+            if len(done) < 2:
+                return _turn(Kind.FIRST_STEP_AGAIN, here, plan, done[0] if done else upcoming or 0, end_of)
+            return _turn(Kind.STEP, here, plan, done[-2], end_of)
         case Command.START_OVER:
-            return _at(Kind.STEP, Progress(plan.routine), plan)
+            return _turn(Kind.STEP, Progress(plan.routine), plan, 0, end_of)
         case Command.SKIP:
-            current = plan.steps[index]
-            if target is not None and target < current.stretch_number:
-                return _at(Kind.ALREADY_DONE, here, plan)
-            if target is not None and target > current.stretch_number:
+            if upcoming is None:
+                return Outcome(Kind.FINISHED, None, plan=plan)
+            next_number = plan.steps[upcoming].stretch_number
+            if target is not None and target < next_number:
+                return Outcome(Kind.ALREADY_DONE, here, None, plan)
+            if target is not None and target > next_number:
                 left_out = tuple(sorted({*progress.leave_out, target}))
-                return _at(Kind.LEFT_OUT, here._replace(leave_out=left_out), plan)
-            later = [i for i in kept if plan.steps[i].stretch_number > current.stretch_number]
-            if not later:
-                return Outcome(Kind.FINISHED, None, plan=plan, skipped=current)
-            outcome = _at(Kind.STEP, here._replace(index=later[0]), plan)
-            return outcome._replace(skipped=current)
+                return Outcome(Kind.LEFT_OUT, here._replace(leave_out=left_out), None, plan)
+            skipped = plan.steps[upcoming]
+            later = next((i for i in range(upcoming, len(plan.steps))
+                          if plan.steps[i].stretch_number > next_number
+                          and plan.steps[i].stretch_number not in progress.leave_out), None)
+            if later is None:
+                return Outcome(Kind.FINISHED, None, plan=plan, skipped=skipped)
+            return _turn(Kind.STEP, here, plan, later, end_of)._replace(skipped=skipped)
         case Command.PAUSE:
-            return _at(Kind.PAUSED, here._replace(paused=True), plan)
+            return Outcome(Kind.PAUSED, here._replace(paused=True), None, plan)
         case Command.STATUS:
-            return _at(Kind.STATUS, progress if progress.index == index else here, plan)
+            return Outcome(Kind.STATUS, here._replace(paused=progress.paused), None, plan)
         case Command.STOP:
-            return _at(Kind.STOPPED, here, plan)
+            return Outcome(Kind.STOPPED, here, None, plan)
         case Command.PAIN:
-            return _at(Kind.HALTED, here._replace(halted=True), plan)
+            return Outcome(Kind.HALTED, here._replace(halted=True), None, plan)
     raise ValueError(f"unknown command {command}")  # pragma: no cover - the match is exhaustive
+
+
+def _kept(plan: Plan, index: int, leave_out: tuple[int, ...]) -> int | None:
+    """The first step at or after ``index`` that is not left out."""
+    return next((i for i in range(index, len(plan.steps)) if plan.steps[i].stretch_number not in leave_out), None)
+
+
+def _turn(kind: Kind, progress: Progress, plan: Plan, start: int, end_of: TurnEnd) -> Outcome:
+    """Guide the turn that starts at ``start``; afterwards the place is the step after it."""
+    end = end_of(plan, start)
+    return Outcome(kind, progress._replace(index=end), (start, end), plan)
 
 
 def relocate(progress: Progress, plan: Plan, place: dict[str, Any] | None) -> Progress:
@@ -212,5 +278,3 @@ def relocate(progress: Progress, plan: Plan, place: dict[str, Any] | None) -> Pr
     return progress if match is None else progress._replace(index=match)
 
 
-def _at(kind: Kind, progress: Progress, plan: Plan) -> Outcome:
-    return Outcome(kind, progress, plan.steps[progress.index], plan)

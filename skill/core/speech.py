@@ -56,6 +56,11 @@ class Speech:
             remaining -= chunk
         return self
 
+    def audio(self, src: str) -> Speech:
+        """A sound from Alexa's sound library (``soundbank://...``); nothing shows in the text version."""
+        self._parts.append(f'<audio src="{escape(src)}"/>')
+        return self
+
     def extend(self, other: Speech) -> Speech:
         self._parts.extend(other._parts)
         self._text.extend(other._text)
@@ -75,11 +80,14 @@ def _seconds(value: float) -> str:
     return f"{int(value)}s" if float(value).is_integer() else f"{int(value * 1000)}ms"
 
 
-def countdown(seconds: int, start: str, left: Callable[[int], str], release: str) -> Speech:
-    """A spoken hold: "hold for 30 seconds", silence, "20 seconds left", silence, "10 ...", "and release".
+def countdown(seconds: int, start: str, left: Callable[[int], str], release: str, *, sound: str | None = None,
+              cue_seconds: Callable[[str], float] = lambda _: 0.0) -> Speech:
+    """A spoken hold: "hold for 30 seconds", silence, "20 seconds left", silence, "10 ...", a chime, "and release".
 
     A cue is spoken at every 10-second mark, so no single break exceeds Alexa's 10-second limit and the
-    listener always knows how long is left.
+    listener always knows how long is left. The time a cue takes to say (``cue_seconds``) comes off the
+    silence after it, so the hold lasts what was announced. ``sound`` marks the end of the hold, so someone
+    with closed eyes knows when to let go without waiting for words.
     """
     speech = Speech(start)
     remaining = seconds
@@ -87,9 +95,12 @@ def countdown(seconds: int, start: str, left: Callable[[int], str], release: str
     speech.pause(first)
     remaining -= first
     while remaining > 0:
-        speech.say(left(remaining))
-        speech.pause(MAX_BREAK_SECONDS)
+        cue = left(remaining)
+        speech.say(cue)
+        speech.pause(max(1.0, round(MAX_BREAK_SECONDS - cue_seconds(cue), 1)))
         remaining -= MAX_BREAK_SECONDS
+    if sound:
+        speech.audio(sound)
     return speech.say(release)
 
 

@@ -16,7 +16,7 @@ BUILT_INS = (
     "AMAZON.ResumeIntent",
 )
 SLOT_TYPES = {"Routine": "RoutineName", "Stretch": "StretchName", "Time": "AMAZON.TIME", "Date": "AMAZON.DATE",
-              "Recurrence": "RecurrenceName"}
+              "Recurrence": "RecurrenceName", "Length": "HoldLength"}
 RECURRENCES = ("daily", "weekdays", "weekends")  # RecurrenceName ids; the words are phrases recurrence_<id>
 
 
@@ -52,7 +52,10 @@ def build_model(c: LocaleContent) -> dict[str, Any]:
         "modelConfiguration": {"fallbackIntentSensitivity": {"level": "LOW"}},
         "intents": intents,
         "types": [_type("RoutineName", list(c.routines.values())),
-                  _type("StretchName", list(c.stretches.values())), _recurrence_type(c)],
+                  _type("StretchName", list(c.stretches.values())), _recurrence_type(c),
+                  {"name": "HoldLength", "values": [
+                      {"id": key, "name": {"value": words[0], "synonyms": list(words[1:])}}
+                      for key, words in c.lengths.items()]}],
     }}}
 
 

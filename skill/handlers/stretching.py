@@ -88,4 +88,23 @@ class FeelingFineHandler(SpineHandler):
         return coaching.feeling_fine(turn.content, turn.state)
 
 
-HANDLERS = (PainHandler(), FeelingFineHandler(), StartRoutineHandler(), StretchHandler(), NavigationHandler())
+class SidesPreferenceHandler(SpineHandler):
+    """"Ask me after every side" / "don't stop between sides": stored per user."""
+
+    intents = ("AskEverySideIntent", "FlowSidesIntent")
+
+    def answer(self, turn: Turn) -> Reply:
+        return coaching.set_sides(turn.content, turn.state, ask=turn.intent == "AskEverySideIntent")
+
+
+class HoldLengthHandler(SpineHandler):
+    """"Make the holds longer": longer, shorter or standard holds, stored per user."""
+
+    intents = ("HoldLengthIntent",)
+
+    def answer(self, turn: Turn) -> Reply:
+        return coaching.set_hold(turn.content, turn.state, turn.content.find("length", turn.slot("Length")))
+
+
+HANDLERS = (PainHandler(), FeelingFineHandler(), StartRoutineHandler(), StretchHandler(), NavigationHandler(),
+            SidesPreferenceHandler(), HoldLengthHandler())
