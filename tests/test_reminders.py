@@ -20,7 +20,6 @@ from tests.conftest import stored
 
 SCOPE = "alexa::alerts:reminders:skill:readwrite"
 EN = library().for_locale("en-US")
-QUICK_STEPS = sum(len(s.sides or (None,)) * s.reps for s in EN.routines["quick"].steps)
 
 
 @pytest.fixture
@@ -284,7 +283,9 @@ def test_the_permission_answer_mid_routine_goes_back_to_the_routine(user: Conver
 
 def finish_quick(user: Conversation) -> Said:
     said = user.ask("StartRoutineIntent", {"Routine": "quick routine"})
-    for _ in range(QUICK_STEPS):
+    for _ in range(10):  # one turn a stretch: "next" until the routine is over
+        if "routine" not in said.attributes:
+            break
         said = user.ask("AMAZON.NextIntent")
     return said
 

@@ -117,18 +117,15 @@ def screens_sent(locale: str) -> dict[str, dict[str, Any]]:
     out["answer"] = _screen(session.intent(topic.intent), "answer")
     out["routine_start"] = _screen(_slot(session, "StartRoutineIntent", "Routine", "full"), "routine_start")
     steps = [out["routine_start"]]
-    for _ in range(40):
-        exchange = session.intent("AMAZON.NextIntent")
-        screen = _screen(exchange, "step")
-        if "hint" in screen["datasources"][screens.DATASOURCE] and "stretch_name" not in screen["datasources"][
-                screens.DATASOURCE]:
-            out["finished"] = {**screen, "kind": "finished"}
+    for _ in range(40):  # one response a stretch (or part of one); the last one finishes the routine
+        if "routine" not in session.attributes:
             break
-        steps.append(screen)
-    assert "finished" in out, "the full routine never finished"
-    sided = [s for s in steps[1:] if s["datasources"][screens.DATASOURCE].get("side_text")] or steps[1:]
+        steps.append(_screen(session.intent("AMAZON.NextIntent"), "step"))
+    assert "routine" not in session.attributes and len(steps) >= 3, "the full routine never finished"
+    out["finished"] = {**steps[-1], "kind": "finished"}
+    sided = [s for s in steps[:-1] if s["datasources"][screens.DATASOURCE].get("side_text")] or steps[:-1]
     out["hold"] = {**sided[-1], "kind": "hold"}
-    out["last_step"] = {**steps[-1], "kind": "last_step"}
+    out["last_step"] = {**steps[-2], "kind": "last_step"}
     # A second run: pause on a step, stop; the place is kept, and the next launch offers it back.
     _slot(session, "StartRoutineIntent", "Routine", "full")
     out["paused"] = _screen(session.intent("AMAZON.PauseIntent"), "paused")

@@ -98,7 +98,7 @@ def test_launch_end_new_and_touch(client: FlaskClient) -> None:
     assert start["exchange"]["screen"]["stretch_number"] == 1
     touched = turn(client, session_id=session_id, touch=["next"], screen=True)
     assert touched["exchange"]["request"]["request"]["type"] == "Alexa.Presentation.APL.UserEvent"
-    assert touched["exchange"]["screen"]["side_text"] == "Right side"
+    assert touched["exchange"]["screen"]["stretch_number"] == 2  # one turn a stretch: "next" is the next stretch
     new = turn(client, session_id=session_id, new=True)
     assert new["exchange"]["request"]["request"]["type"] == "SessionEndedRequest"
     assert turn(client, session_id=session_id, utterance="resume my stretches")["exchange"]["request"][
