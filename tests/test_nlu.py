@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from skill.simulator.nlu import (
     FALLBACK,
     LAUNCH,
-    THRESHOLD,
     Resolution,
     SlotValue,
     Understander,
@@ -174,7 +173,7 @@ def test_duration_slot_is_sent_as_iso8601(en):
     assert en.resolve("make the holds one minute and ten seconds").slots["Length"].value == "PT1M10S"
 
 
-# ---- tolerance --------------------------------------------------------------------------------------------
+# ---- generalisation (the classifier) ------------------------------------------------------------------------
 @pytest.mark.parametrize("said", [
     "my back why does it crack",          # word order
     "why does my back crack please",      # filler
@@ -187,7 +186,7 @@ def test_duration_slot_is_sent_as_iso8601(en):
 def test_tolerant_matches_still_reach_the_intent(en, said):
     res = en.resolve(said)
     assert res.intent == "WhyCrackIntent", res
-    assert 0.6 <= res.confidence < 1.0
+    assert en.threshold <= res.confidence < 1.0  # classified, so never as sure as an exact sample
 
 
 def test_unlisted_value_needs_a_real_carrier_phrase():
@@ -216,7 +215,7 @@ def test_tolerant_match_still_fills_slots(en):
 def test_unrelated_sentences_fall_back(en, said):
     res = en.resolve(said)
     assert res.intent == FALLBACK, res
-    assert res.confidence < THRESHOLD
+    assert res.confidence < en.threshold or res.nearest is not None
     assert res.slots == {}
 
 
