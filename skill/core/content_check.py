@@ -89,6 +89,15 @@ def expand_template(text: str) -> list[str]:
     return seen
 
 
+def raised_minimum(owner: str, minimum: int) -> int:
+    """The base minimum (MIN_SAMPLES) raised for breadth: TOPIC_MIN_SAMPLES for a topic intent,
+    COMMAND_MIN_SAMPLES for a custom command intent. Other minimums (0 for built-ins, or one a caller chose)
+    stand."""
+    if minimum != MIN_SAMPLES or owner in BASE_MINIMUM_INTENTS or owner.startswith("AMAZON."):
+        return minimum
+    return COMMAND_MIN_SAMPLES if owner in CUSTOM_INTENTS else TOPIC_MIN_SAMPLES
+
+
 def sample_key(sample: str) -> str:
     """What makes two samples the same utterance to Alexa: case, accents, apostrophes, hyphens and periods
     ignored ("Let's" = "lets", "qué" = "que", "knee-to-chest" = "knee to chest")."""
@@ -187,6 +196,7 @@ class Checker:
         items = self.get(parent, path, key, list)
         if items is None:
             return
+        minimum = raised_minimum(owner, minimum)
         expanded: list[str] = []
         for i, sample in enumerate(items):
             where = (*path, key, i)
@@ -274,7 +284,7 @@ def _check_topics(c: Checker, data: Any, claimed: dict[str, str]) -> tuple[list[
             if ("topic" in offer) == ("routine" in offer):
                 c.fail((*path, "offer"), "needs exactly one of 'topic' or 'routine' (what a yes leads to)")
             offers.append((offer, (*path, "offer")))
-        c.samples(item, path, "samples", frozenset(), intent or "?", claimed, TOPIC_MIN_SAMPLES)
+        c.samples(item, path, "samples", frozenset(), intent or "?", claimed)
 
     if not isinstance(data, dict):
         c.fail((), "must be a mapping with 'topics'")
@@ -370,9 +380,7 @@ def _check_intents(c: Checker, data: Any, claimed: dict[str, str]) -> None:
         if name not in CUSTOM_INTENTS and not name.startswith("AMAZON."):
             c.fail(("intents", name), "is not an intent the skill handles")
             continue
-        minimum = 0
-        if name in CUSTOM_INTENTS:
-            minimum = MIN_SAMPLES if name in BASE_MINIMUM_INTENTS else COMMAND_MIN_SAMPLES
+        minimum = MIN_SAMPLES if name in CUSTOM_INTENTS else 0
         c.samples(intents, ("intents",), name, CUSTOM_INTENTS.get(name, frozenset()), name, claimed, minimum)
 
 
