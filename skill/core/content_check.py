@@ -208,18 +208,19 @@ class Checker:
             except ValueError as exc:
                 self.fail(where, f"{sample!r}: bad template: {exc}")
                 continue
-            for text in texts:
-                self.one_sample(text, where, slots, owner, claimed)
-            expanded += texts
+            templated = len(texts) > 1 or texts != [" ".join(sample.split())]
+            expanded += [t for t in texts if self.one_sample(t, where, slots, owner, claimed, templated)]
         if len(expanded) < minimum:
             self.fail((*path, key), f"has {len(expanded)} samples; at least {minimum} are needed")
         parent[key] = expanded
 
     def one_sample(self, sample: str, where: Path_, slots: frozenset[str], owner: str,
-                   claimed: dict[str, str]) -> None:
+                   claimed: dict[str, str], templated: bool = False) -> bool:
+        """Check one sample; False when it must not enter the model. A template's expansion that repeats a
+        sample of the same intent is dropped quietly (templates overlap by design); a written repeat fails."""
         if not sample:
             self.fail(where, "expands to an empty sample")
-            return
+            return False
         if not SAMPLE_RE.match(sample):
             self.fail(where, f"{sample!r}: samples may hold only letters, spaces, apostrophes, periods, "
                              "hyphens and {Slot}; write numbers as words")
@@ -234,8 +235,11 @@ class Checker:
         if claimed.get(norm, owner) != owner:
             self.fail(where, f"{sample!r} is also a sample of {claimed[norm]}")
         elif norm in claimed:
+            if templated:
+                return False
             self.fail(where, f"{sample!r} appears twice (after ignoring case, accents and punctuation)")
         claimed[norm] = owner
+        return True
 
 
 def _check_phrases(c: Checker, data: Any) -> None:
