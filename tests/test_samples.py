@@ -133,7 +133,8 @@ def test_overlapping_templates_are_merged_but_a_written_repeat_fails(content: Pa
     from skill.core.content import Library, load_raw
 
     edit(content, "en/intents.yaml", "  TellMeMoreIntent:\n",
-         "  TellMeMoreIntent:\n    - (pretty please|kindly) tell me a bit more\n    - kindly tell me a bit more [now]\n")
+         "  TellMeMoreIntent:\n    - (pretty please|kindly) tell me a bit more\n"
+         "    - kindly tell me a bit more [now]\n")
     samples = Library(load_raw(content)).for_locale("en-US").intent_samples["TellMeMoreIntent"]
     assert samples.count("kindly tell me a bit more") == 1
     assert "kindly tell me a bit more now" in samples
