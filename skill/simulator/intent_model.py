@@ -10,7 +10,8 @@ fallback class too, as Amazon trains FallbackIntent.
 
 Dev-only (scikit-learn is in requirements-dev.txt): the simulator, coverage and evaluation use it; the
 Lambda never imports it. Fitting takes about a second for the real models, so fitted classifiers are cached
-per process and on disk under build/nlu/, keyed by a hash of the training data and the library versions.
+per process and on disk under build/nlu/, keyed by a hash of the training data, this code and scikit-learn's
+version.
 """
 
 from __future__ import annotations
@@ -211,7 +212,8 @@ class IntentModel:
     def _key(texts: list[str], labels: list[str]) -> str:
         import sklearn
 
-        blob = json.dumps([RECIPE, sklearn.__version__, texts, labels], ensure_ascii=False).encode("utf-8")
+        code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # a code change never loads a stale fit
+        blob = json.dumps([RECIPE, code, sklearn.__version__, texts, labels], ensure_ascii=False).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()[:24]
 
     @classmethod
