@@ -37,10 +37,18 @@ def test_the_corpora_are_big_enough() -> None:
         assert len(corpus.out_of_domain) >= 60, (lang, len(corpus.out_of_domain))
 
 
-@pytest.mark.xfail(reason="work in progress on issue 12: the bar is not met yet", strict=False)
+@pytest.mark.xfail(reason="issue 12's bar (95% in-domain) is not met yet: about 87% in both languages; strict, "
+                          "so the day it passes this marker must go", strict=True)
 def test_in_domain_accuracy_and_fallbacks_meet_the_bar(report: ev.Report) -> None:
     detail = ev.render(report, misses=True)
     assert report.accuracy >= ev.MIN_ACCURACY, detail
+    assert report.fallback_recall >= ev.MIN_FALLBACK_RECALL, detail
+
+
+def test_no_regression_below_what_was_reached(report: ev.Report) -> None:
+    """Until the bar is met, what has been reached must not slip (see ev.FLOOR_ACCURACY)."""
+    detail = ev.render(report, misses=True)
+    assert report.accuracy >= ev.FLOOR_ACCURACY, detail
     assert report.fallback_recall >= ev.MIN_FALLBACK_RECALL, detail
 
 

@@ -127,3 +127,18 @@ def test_real_content_meets_the_minimums(locale: str) -> None:
     for name in ("TellMeMoreIntent", "StartRoutineIntent", "StretchIntent", "HowManyLeftIntent", "SkipIntent"):
         assert len(c.intent_samples[name]) >= COMMAND_MIN_SAMPLES, (locale, name)
     assert "adiós" in c.intent_samples["AMAZON.StopIntent"] or c.language != "es"
+
+
+def test_overlapping_templates_are_merged_but_a_written_repeat_fails(content: Path) -> None:
+    from skill.core.content import Library, load_raw
+
+    edit(content, "en/intents.yaml", "  TellMeMoreIntent:\n",
+         "  TellMeMoreIntent:\n    - (pretty please|kindly) tell me a bit more\n"
+         "    - kindly tell me a bit more [now]\n")
+    samples = Library(load_raw(content)).for_locale("en-US").intent_samples["TellMeMoreIntent"]
+    assert samples.count("kindly tell me a bit more") == 1
+    assert "kindly tell me a bit more now" in samples
+    text = edit(content, "en/intents.yaml", "    - kindly tell me a bit more [now]\n",
+                "    - kindly tell me a bit more [now]\n    - Pretty please tell me a bit more\n")
+    assert_problem(problems_of(content), EN_INTENTS, line_of(text, "- Pretty please"),
+                   "intents.TellMeMoreIntent[2]", "appears twice")

@@ -95,6 +95,15 @@ def expand_template(text: str) -> list[str]:
     return seen
 
 
+def raised_minimum(owner: str, minimum: int) -> int:
+    """The base minimum (MIN_SAMPLES) raised for breadth: TOPIC_MIN_SAMPLES for a topic intent,
+    COMMAND_MIN_SAMPLES for a custom command intent. Other minimums (0 for built-ins, or one a caller chose)
+    stand."""
+    if minimum != MIN_SAMPLES or owner in BASE_MINIMUM_INTENTS or owner.startswith("AMAZON."):
+        return minimum
+    return COMMAND_MIN_SAMPLES if owner in CUSTOM_INTENTS else TOPIC_MIN_SAMPLES
+
+
 def sample_key(sample: str) -> str:
     """What makes two samples the same utterance to Alexa: case, accents, apostrophes, hyphens and periods
     ignored ("Let's" = "lets", "qué" = "que", "knee-to-chest" = "knee to chest")."""
@@ -196,6 +205,7 @@ class Checker:
         items = self.get(parent, path, key, list)
         if items is None:
             return
+        minimum = raised_minimum(owner, minimum)
         expanded: list[str] = []
         for i, sample in enumerate(items):
             where = (*path, key, i)
@@ -207,18 +217,19 @@ class Checker:
             except ValueError as exc:
                 self.fail(where, f"{sample!r}: bad template: {exc}")
                 continue
-            for text in texts:
-                self.one_sample(text, where, slots, owner, claimed)
-            expanded += texts
+            templated = len(texts) > 1 or texts != [" ".join(sample.split())]
+            expanded += [t for t in texts if self.one_sample(t, where, slots, owner, claimed, templated)]
         if len(expanded) < minimum:
             self.fail((*path, key), f"has {len(expanded)} samples; at least {minimum} are needed")
         parent[key] = expanded
 
     def one_sample(self, sample: str, where: Path_, slots: frozenset[str], owner: str,
-                   claimed: dict[str, str]) -> None:
+                   claimed: dict[str, str], templated: bool = False) -> bool:
+        """Check one sample; False when it must not enter the model. A template's expansion that repeats a
+        sample of the same intent is dropped quietly (templates overlap by design); a written repeat fails."""
         if not sample:
             self.fail(where, "expands to an empty sample")
-            return
+            return False
         if not SAMPLE_RE.match(sample):
             self.fail(where, f"{sample!r}: samples may hold only letters, spaces, apostrophes, periods, "
                              "hyphens and {Slot}; write numbers as words")
@@ -238,8 +249,11 @@ class Checker:
         if claimed.get(norm, owner) != owner:
             self.fail(where, f"{sample!r} is also a sample of {claimed[norm]}")
         elif norm in claimed:
+            if templated:
+                return False
             self.fail(where, f"{sample!r} appears twice (after ignoring case, accents and punctuation)")
         claimed[norm] = owner
+        return True
 
 
 def _check_phrases(c: Checker, data: Any) -> None:
@@ -464,9 +478,7 @@ def _check_intents(c: Checker, data: Any, claimed: dict[str, str]) -> None:
         if name not in CUSTOM_INTENTS and not name.startswith("AMAZON."):
             c.fail(("intents", name), "is not an intent the skill handles")
             continue
-        minimum = 0
-        if name in CUSTOM_INTENTS:
-            minimum = MIN_SAMPLES if name in BASE_MINIMUM_INTENTS else COMMAND_MIN_SAMPLES
+        minimum = MIN_SAMPLES if name in CUSTOM_INTENTS else 0
         c.samples(intents, ("intents",), name, CUSTOM_INTENTS.get(name, frozenset()), name, claimed, minimum)
     lengths = c.get(data, (), "lengths", dict)
     if lengths is not None:
