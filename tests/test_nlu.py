@@ -561,11 +561,3 @@ def test_the_threshold_comes_from_the_samples_folds(real_en):
 
     assert real_en.threshold in THRESHOLDS
     assert real_en._classifier.dev_score is not None
-
-
-def test_negation_marks_the_words_it_turns_around():
-    from skill.simulator.intent_model import negation_marked
-
-    assert negation_marked("it doesnt hurt at all") == "it doesnt not_hurt not_at not_all"
-    assert negation_marked("no me duele nada") == "no not_me not_duele nada"
-    assert negation_marked("it hurts") == "it hurts"

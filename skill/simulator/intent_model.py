@@ -61,36 +61,13 @@ def out_of_domain(lang: str) -> list[str]:
     return [str(t) for t in data.get(lang, [])]
 
 
-#: Words that turn what follows around ("it doesn't hurt", "no me duele nada"); see negation_marked.
-NEGATIONS = frozenset({"not", "no", "never", "nothing", "none", "nobody", "without", "dont", "doesnt", "didnt",
-                       "isnt", "arent", "wasnt", "cant", "wont", "aint", "havent", "hasnt", "nor", "couldnt", "wouldnt",
-                       "shouldnt",
-                       "nunca", "nada", "ni", "sin", "tampoco", "ningun", "ninguna", "ninguno"})
-
-
-def negation_marked(text: str) -> str:
-    """Words after a negation carry a "not_" mark up to the end of the utterance, so "it doesn't hurt" and "it
-    hurts" stop looking alike to the word features (the classic negation scope trick of sentiment analysis)."""
-    out: list[str] = []
-    negated = False
-    for word in text.split():
-        bare = word.replace("'", "")
-        if bare in NEGATIONS:
-            negated = True
-            out.append(word)
-        else:
-            out.append(f"not_{word}" if negated else word)
-    return " ".join(out)
-
-
 def _make_pipeline() -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import make_pipeline, make_union
     from sklearn.svm import LinearSVC
 
     features = make_union(
-        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"[^ ]+", sublinear_tf=True,
-                        preprocessor=negation_marked),
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"[^ ]+", sublinear_tf=True),
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1),
     )
     # LinearSVC separates intents as well as LogisticRegression did on the samples' development folds and fits
