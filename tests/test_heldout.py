@@ -100,9 +100,11 @@ def test_sealed_mode_prints_only_aggregates(tmp_path: Path, monkeypatch: pytest.
     sealed.mkdir()
     (sealed / "en.yaml").write_text(
         "language: en\nutterances:\n  - {text: secret phrasing about my back popping, intent: WhyCrackIntent}\n"
+        "  - {text: why does my back crack, intent: WhyCrackIntent}\n"
         "out_of_domain: [secret question about trains]\n", encoding="utf-8")
     monkeypatch.setattr(ev, "HELDOUT_DIR", tmp_path)
     assert ev.run(argparse.Namespace(locale=None, sealed=True, misses=True, json=False)) == 0
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and out.startswith("en (en-US): in-domain accuracy")
     assert "secret" not in out and "precision" not in out
+    assert "1 of the 2 in-domain utterances are samples" in out  # a count, never the utterance
