@@ -94,7 +94,7 @@ def _holds_speech(c: LocaleContent, plan: Plan, start: int, end: int) -> Speech:
                 speech.say(capitalised(c.phrase("side_cue", side=side)))
             if step.reps > 1:
                 speech.say(c.phrase("rep_cue", rep=step.rep, reps=step.reps))
-            speech.say(movement).say(stretch.breathing).say(stretch.safety)
+            speech.say(movement).say(stretch.breathing).say(c.phrase("stretch_safety"))
         else:
             if i == start:
                 speech.say(c.phrase("back_to_stretch", stretch=stretch.name))

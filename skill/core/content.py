@@ -56,7 +56,7 @@ PHRASES: dict[str, frozenset[str]] = {
         "status_single": "stretch minutes", "leaving_out": "stretch", "already_done": "stretch",
         "stretch_done": "stretch", "pain_outside": "", "pain_outside_question": "", "red_flag_reprompt": "",
         "no_stretching_after_red_flag": "", "help_red_flag": "", "fallback_red_flag": "",
-        "feeling_fine": "", "feeling_fine_routine": "", "feeling_fine_question": "",
+        "feeling_fine": "", "feeling_fine_routine": "", "feeling_fine_question": "", "stretch_safety": "",
         "place_not_saved": "", "stop_not_saved": "", "routine_done_uncounted": "routine", "progress_not_saved": "",
         "screen_position": "number total", "screen_side": "side", "screen_both_sides": "first second",
         "hint_paused": "", "hint_pain": "", "hint_welcome": "", "hint_resume": "",
@@ -146,7 +146,6 @@ class Stretch(NamedTuple):
     setup: str
     movement: str
     breathing: str
-    safety: str
     card: str
     release: str | None = None  # said as the end-of-hold sound plays ("slowly lower your hips")
 
@@ -189,7 +188,7 @@ class LocaleContent:
         self.topics_by_intent = {t.intent: t for t in self.topics.values()}
         self.stretches: dict[str, Stretch] = {
             s["id"]: Stretch(s["id"], s["name"], tuple(s["synonyms"]), tuple(s["sides"]), s["hold_seconds"],
-                             s["setup"], s["movement"], s["breathing"], s["safety"], s["card"], s.get("release"))
+                             s["setup"], s["movement"], s["breathing"], s["card"], s.get("release"))
             for s in raw["routines"]["stretches"]
         }
         self.routines: dict[str, Routine] = {

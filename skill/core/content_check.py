@@ -358,14 +358,14 @@ def _check_routines(c: Checker, data: Any) -> tuple[set[str], set[str]]:
 
     def stretch(item: dict[str, Any], path: Path_) -> None:
         c.unknown_keys(item, path, {"id", "name", "synonyms", "sides", "hold_seconds", "setup", "movement",
-                                    "breathing", "safety", "card", "release"})
+                                    "breathing", "card", "release"})
         c.ident(item, path, "id", stretch_ids)
         c.text(item, path, "name")
         c.get(item, path, "synonyms", list)
         spoken_names(item, path)
         sides = sides_of(item, path)
         hold(item, path)
-        for key in ("setup", "breathing", "safety", "card"):
+        for key in ("setup", "breathing", "card"):
             c.text(item, path, key)
         c.text(item, path, "release", required=False)
         c.text(item, path, "movement", allowed=frozenset({"side"}) if sides else frozenset())

@@ -87,7 +87,7 @@ def calibrate(c: LocaleContent) -> Pace:
     for topic in c.topics.values():
         samples += [topic.speech, topic.offer.ask, *([topic.more] if topic.more else [])]
     for stretch in c.stretches.values():
-        samples += [stretch.setup, stretch.breathing, stretch.safety, stretch.card,
+        samples += [stretch.setup, stretch.breathing, stretch.card,
                     stretch.movement.format(side=c.side_word("left"))]
     for variants in c.phrases.values():
         samples += [v for v in variants if "{" not in v and len(v.split()) >= 3]
