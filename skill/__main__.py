@@ -8,7 +8,7 @@ import ipaddress
 import socket
 import sys
 
-from skill.core.content import ContentError
+from skill.core.content_rules import ContentError
 
 
 def _validate(args: argparse.Namespace) -> int:

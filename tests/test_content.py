@@ -20,16 +20,8 @@ import pytest
 import yaml
 
 from skill.core import content as content_module
-from skill.core.content import (
-    MIN_SAMPLES,
-    PHRASES,
-    ContentError,
-    Library,
-    LocaleContent,
-    library,
-    load_raw,
-    placeholders,
-)
+from skill.core.content import Library, LocaleContent, library, load_raw
+from skill.core.content_rules import MIN_SAMPLES, PHRASES, ContentError, placeholders
 from skill.core.speech import Speech, ssml_problems, ssml_to_text
 
 REPO = Path(__file__).resolve().parent.parent

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from skill.core import content
+from skill.core.content_rules import ContentError
 
 
 def test_valid_content_is_cached_and_reused_until_a_file_changes(tmp_path: Path,
@@ -35,10 +36,10 @@ def test_a_failed_validation_is_never_cached(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr(content, "DEV_CACHE", str(cache))
 
     def broken(*_: object) -> None:
-        raise content.ContentError(["skill/content/en/topics.yaml:3: topics[0].speech: missing"])
+        raise ContentError(["skill/content/en/topics.yaml:3: topics[0].speech: missing"])
 
     monkeypatch.setattr(content, "load_raw", broken)
-    with pytest.raises(content.ContentError):
+    with pytest.raises(ContentError):
         content._validated_in_checkout()
     assert not cache.exists()
 

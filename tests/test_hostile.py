@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from skill.assembly import build_skill
-from skill.core.content import CUSTOM_INTENTS, library
+from skill.core.content import library
+from skill.core.content_rules import CUSTOM_INTENTS
 from skill.core.speech import ssml_problems
 from skill.entry import BadRequest, WrongSkill, handle_event
 from skill.web.app import create_app

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from skill.__main__ import main
-from skill.core.content import CONTENT_DIR, ContentError, library
+from skill.core.content import CONTENT_DIR, library
+from skill.core.content_rules import ContentError
 from skill.devtools import manifest
 from skill.simulator.nlu import FALLBACK, LAUNCH, Understander
 

@@ -16,7 +16,8 @@ from ask_sdk_core.attributes_manager import AttributesManager
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Intent, IntentRequest, RequestEnvelope, Session
 
-from skill.core.content import CUSTOM_INTENTS, Library, library, load_raw
+from skill.core.content import Library, library, load_raw
+from skill.core.content_rules import CUSTOM_INTENTS
 from skill.core.profile import Profile
 from skill.core.state import State
 from skill.devtools.models import MODELS_DIR, build_model, expected_files, render

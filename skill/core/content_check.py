@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from skill.core.content import (
+from skill.core.content_rules import (
     CUSTOM_INTENTS,
     DENIAL_INTENT,
     FILES,

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from skill.core.content import ContentError
+from skill.core.content_rules import ContentError
 
 try:  # the C loader is several times faster; the pure one is the fallback on odd platforms
     from yaml import CSafeLoader as _Loader

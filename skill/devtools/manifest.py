@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from skill.core.content import CONTENT_DIR, CONTENT_DIR_ENV, ContentError, Library, library
+from skill.core.content import CONTENT_DIR, CONTENT_DIR_ENV, Library, library
+from skill.core.content_rules import ContentError
 from skill.core.yamlfile import LocatedDoc, Path_, load_located
 from skill.devtools.models import MODELS_DIR, stale_models
 

@@ -20,7 +20,7 @@ from skill.core.coaching import capitalised
 from skill.core.content import LocaleContent
 from skill.core.speech import ssml_to_text
 from skill.core.state import ROUTINE
-from skill.handlers.turn import CONTENT, STATE, apl_interface, has_screen, session_of
+from skill.handlers.request_data import CONTENT, STATE, apl_interface, has_screen, session_of
 from skill.logs import logger
 
 APL_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "content", "apl")

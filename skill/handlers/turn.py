@@ -19,10 +19,7 @@ from skill.core.content import LocaleContent
 from skill.core.reply import Reply
 from skill.core.speech import Speech
 from skill.core.state import OFFER, State
-
-CONTENT = "content"
-STATE = "state"
-REPLY = "reply"  # the core's answer to this request, for the response interceptors
+from skill.handlers.request_data import CONTENT, REPLY, STATE, has_screen, session_of
 
 
 class Turn:
@@ -74,14 +71,6 @@ class SpineHandler(AbstractRequestHandler):
         raise NotImplementedError
 
 
-def session_of(handler_input: HandlerInput) -> dict[str, Any]:
-    """The session attributes, or a throwaway dict for requests that come without a session
-    (CanFulfillIntentRequest may), where the SDK would raise instead."""
-    if handler_input.request_envelope.session is None:
-        return {}
-    return handler_input.attributes_manager.session_attributes
-
-
 def respond(handler_input: HandlerInput, reply: Reply) -> Response:
     """Turn a Reply into the ASK response, keeping what a "yes" would accept in the session."""
     builder = handler_input.response_builder
@@ -124,16 +113,3 @@ def _directives(handler_input: HandlerInput, reply: Reply) -> list[Any]:
     from skill.handlers import screens
 
     return screens.directives(handler_input, reply.view)
-
-
-def apl_interface(handler_input: HandlerInput) -> Any | None:
-    """The device's Alexa.Presentation.APL interface (with its runtime version), or None without a screen."""
-    context = handler_input.request_envelope.context
-    system = context.system if context else None
-    interfaces = getattr(getattr(system, "device", None), "supported_interfaces", None)
-    return getattr(interfaces, "alexa_presentation_apl", None)
-
-
-def has_screen(handler_input: HandlerInput) -> bool:
-    """Only devices that list Alexa.Presentation.APL may get a RenderDocument (others reject the response)."""
-    return apl_interface(handler_input) is not None
