@@ -46,7 +46,8 @@ ROUND = {**HUB, "shape": "ROUND", "pixelWidth": 480, "pixelHeight": 480, "dpi": 
          "currentPixelWidth": 480, "currentPixelHeight": 480}
 BINDING = re.compile(r"payload\.spine\.([A-Za-z_]\w*)")
 EXPRESSION = re.compile(r"\$\{([^}]*)\}")
-NAMES_DOCUMENTS_MAY_USE = {"payload", "data", "viewport", "elapsedTime", "Math", "state"}
+# "hold": step.json's bound variable, the hold on screen; "index": the place of a data-driven child (its hold).
+NAMES_DOCUMENTS_MAY_USE = {"payload", "data", "viewport", "elapsedTime", "Math", "state", "hold", "index"}
 BUTTON_LABELS = {"button_previous": "Previous", "button_pause": "Pause", "button_resume": "Resume",
                  "button_next": "Next"}
 
