@@ -30,7 +30,8 @@ KINDS = ("answer", "step")  # view["kind"] -> <kind>.json
 # The touch buttons of a step screen, left to right; "pause" reads "resume" while the routine is paused.
 BUTTON_EVENTS = ("previous", "pause", "next")
 BUTTON_PHRASE = "button_{event}"  # the label of a button is this content phrase
-# Alexa speaks about 150 words a minute; used to start the on-screen countdown when the spoken hold starts.
+# Alexa speaks about 150 words a minute; used to start the on-screen countdown when the spoken hold starts, for
+# a view without the core's timeline of its holds (which, when present, times every hold instead).
 WORDS_PER_SECOND = 2.5
 # The whole response must stay under 24 KB; speech (up to 8,000 characters), its copy in the session
 # attributes, and the card need the rest.
@@ -101,7 +102,8 @@ def _red_flag(handler_input: HandlerInput) -> bool:
 
 
 def _hold_start_ms(handler_input: HandlerInput) -> int | None:
-    """When the spoken hold begins, estimated from the words Alexa says before its first pause.
+    """When the spoken hold begins, estimated from the words Alexa says before its first pause (a view's own
+    timeline, when it has one, gives a better figure: see ``step_data``).
 
     The screen appears as Alexa starts speaking, but the hold starts only after the instructions; starting the
     countdown at once would have it finish long before the voice does. ``respond`` sets the speech before it
