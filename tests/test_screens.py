@@ -46,7 +46,8 @@ ROUND = {**HUB, "shape": "ROUND", "pixelWidth": 480, "pixelHeight": 480, "dpi": 
          "currentPixelWidth": 480, "currentPixelHeight": 480}
 BINDING = re.compile(r"payload\.spine\.([A-Za-z_]\w*)")
 EXPRESSION = re.compile(r"\$\{([^}]*)\}")
-NAMES_DOCUMENTS_MAY_USE = {"payload", "data", "viewport", "elapsedTime", "Math", "state"}
+# "hold": step.json's bound variable, the hold on screen; "index": the place of a data-driven child (its hold).
+NAMES_DOCUMENTS_MAY_USE = {"payload", "data", "viewport", "elapsedTime", "Math", "state", "hold", "index"}
 BUTTON_LABELS = {"button_previous": "Previous", "button_pause": "Pause", "button_resume": "Resume",
                  "button_next": "Next"}
 
@@ -356,6 +357,32 @@ def test_a_view_for_a_whole_stretch_shows_its_sides(content: LocaleContent, side
     data = screens.step_data(content, view)
     assert data["side_text"] == expected
     assert (data["position_text"], data["stretch_number"], data["stretch_count"]) == ("Stretch 1 of 3", 1, 3)
+
+
+def test_the_screen_gets_every_hold_of_the_response_in_its_language() -> None:
+    """A view with the core's timeline: each hold's start and length in milliseconds, its own side and
+    repetition labels in the user's language, and when the screen turns to it (as the hold before it ends), so
+    the side and a full bar are up while the voice says "now the other side"."""
+    view: dict[str, Any] = {
+        "kind": "step", "title": "R", "stretch": "hip_rotation", "stretch_name": "x", "stretch_number": 2,
+        "stretch_count": 3, "sides": ["left", "right"], "rep": 1, "reps": 2, "hold_seconds": 30, "hint": "h",
+        "holds": [{"start": 20.4, "seconds": 30, "side": "left", "rep": 1, "reps": 2},
+                  {"start": 57.25, "seconds": 30, "side": "right", "rep": 1, "reps": 2},
+                  {"start": 94.0, "seconds": 30, "side": "left", "rep": 2, "reps": 2}],
+    }
+    data = screens.step_data(library().for_locale("en-US"), view, hold_start_ms=1234)
+    assert data["hold_start_ms"] == 20400 and data["counting"] is True  # one clock: the timeline's
+    assert [(h["start_ms"], h["seconds"], h["show_ms"]) for h in data["holds"]] == [
+        (20400, 30, 0), (57250, 30, 50400), (94000, 30, 87250)]
+    assert [(h["side_text"], h["rep_text"]) for h in data["holds"]] == [
+        ("Left side", "Repetition 1 of 2"), ("Right side", "Repetition 1 of 2"), ("Left side", "Repetition 2 of 2")]
+    es = library().for_locale("es-ES")
+    spanish = screens.step_data(es, {**view, "holds": [{**h, "side": es.side_word(h["side"])} for h in view["holds"]]})
+    assert spanish["holds"][1]["side_text"] == "Lado: derecha", spanish["holds"]
+    # Without a timeline (a paused step), one hold from the view itself, standing still.
+    paused = screens.step_data(library().for_locale("en-US"), {**view, "holds": []}, paused=True)
+    assert paused["counting"] is False and [(h["seconds"], h["side_text"]) for h in paused["holds"]] == [
+        (30, "Left side first, then right")]
 
 
 def test_the_countdown_waits_for_the_instructions(skill: CustomSkill) -> None:

@@ -357,6 +357,7 @@ def test_the_countdown_bar_drains_from_one_side(device: Device, renderer: Render
     data = dict(screen["datasources"][screens.DATASOURCE])
     assert data["counting"] is True and data["hold_seconds"] > 0
     data["hold_start_ms"] = -data["hold_seconds"] * 500  # the hold began half its length before the screen
+    data["holds"] = [{**data["holds"][0], "start_ms": data["hold_start_ms"]}]  # the screen counts the timeline's
     page = renderer.page(device)
     layout = page.evaluate("([d, s, v]) => window.render(d, s, v)",
                            [screen["document"], {screens.DATASOURCE: data}, device.viewport])
@@ -367,6 +368,60 @@ def test_the_countdown_bar_drains_from_one_side(device: Device, renderer: Render
     assert abs(bar["left"] - track["left"]) <= EDGE, (bar, track)
     assert 0.4 <= bar["width"] / track["width"] <= 0.5 + 0.01, (bar, track)
     assert parts["countdown"]["shown"].strip() == str(math.ceil(data["hold_seconds"] / 2))
+
+
+def _parts(layout: list[dict[str, Any]], sides: set[str]) -> dict[str, dict[str, Any]]:
+    """The countdown, the bar and its track, and the Text that shows a side label, from a drawn layout."""
+    parts = {c["id"]: c for c in layout if c["id"] in ("holdBar", "holdBarTrack", "countdown")}
+    labels = [c for c in layout if c["type"] == "Text" and c["visible"] and c["shown"].strip() in sides]
+    assert len(labels) == 1, labels  # one side label on the screen, and it is a side of this stretch
+    return {**parts, "side": labels[0]}
+
+
+def _full(parts: dict[str, dict[str, Any]]) -> float:
+    """How full the bar is (0 to 1), anchored at its start."""
+    bar, track = parts["holdBar"]["box"], parts["holdBarTrack"]["box"]
+    assert abs(bar["left"] - track["left"]) <= EDGE, (bar, track)
+    return bar["width"] / track["width"]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("device", [DEVICES[0], DEVICES[3]], ids=lambda d: d.name)
+def test_the_screen_follows_every_hold_of_the_response(device: Device, renderer: Renderer,
+                                                      sent: dict[str, dict[str, dict[str, Any]]]) -> None:
+    """One response guides both sides of a stretch; as time passes on the screen, it follows the voice: the
+    first side drains, then during the second hold the label shows the second side and the bar starts full
+    again, counting that hold's seconds."""
+    screen = sent["en-US"]["hold"]
+    data = screen["datasources"][screens.DATASOURCE]
+    first, second = data["holds"][0], data["holds"][1]
+    assert data["counting"] is True and first["side_text"] != second["side_text"], data["holds"]
+    sides = {first["side_text"], second["side_text"]}
+    page = renderer.page(device)
+    parts = _parts(page.evaluate("([d, s, v]) => window.render(d, s, v)",
+                                 [screen["document"], screen["datasources"], device.viewport]), sides)
+    assert parts["side"]["shown"] == first["side_text"] and _full(parts) > 0.99  # set-up: the first side, full
+    assert parts["countdown"]["shown"].strip() == str(first["seconds"])
+    now = 0
+
+    def at(ms: int) -> dict[str, dict[str, Any]]:
+        nonlocal now
+        layout = page.evaluate("ms => window.advance(ms)", ms - now)
+        now = ms
+        return _parts(layout, sides)
+
+    halfway = at(first["start_ms"] + first["seconds"] * 500)
+    assert halfway["side"]["shown"] == first["side_text"] and 0.4 <= _full(halfway) <= 0.51, halfway
+    ending = at(first["start_ms"] + first["seconds"] * 1000 - 500)
+    assert ending["side"]["shown"] == first["side_text"] and _full(ending) < 0.05
+    quarter = at(second["start_ms"] + second["seconds"] * 250)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{device.name}-en-US-second-hold.png"))
+    assert quarter["side"]["shown"] == second["side_text"], quarter["side"]
+    assert 0.7 <= _full(quarter) <= 0.76, quarter["holdBar"]  # restarted full, a quarter drained
+    left = int(quarter["countdown"]["shown"])
+    assert math.ceil(second["seconds"] * 0.75) - 1 <= left <= math.ceil(second["seconds"] * 0.75), left
+    assert not renderer.errors, renderer.errors
 
 
 PRESSED = """([x, y]) => {

@@ -14,8 +14,12 @@ from typing import Any
 import pytest
 from ask_sdk_core.skill import CustomSkill
 
+from skill.core import coaching
 from skill.core.content import library
-from skill.core.speech import MAX_BREAK_SECONDS, MAX_SPEECH_CHARS
+from skill.core.profile import Profile
+from skill.core.routine import Command
+from skill.core.speech import MAX_BREAK_SECONDS, MAX_SPEECH_CHARS, escape
+from skill.core.state import State
 from skill.core.timing import MAX_AUDIO_CLIPS, MAX_RESPONSE_SECONDS, ssml_seconds, text_seconds
 from tests.alexa import Conversation, Words, break_seconds, plain
 from tests.conftest import stored
@@ -288,3 +292,37 @@ def test_the_longest_holds_split_a_stretch_into_turns_that_fit(user: Conversatio
         within_alexa_limits(said)
     said_holds = sum(len(re.findall(words.pattern("hold_start"), t.speech)) for t in turns)
     assert said_holds == len(holds_of("full"))
+
+
+@pytest.mark.parametrize("locale", ["en-US", "es-ES"])
+@pytest.mark.parametrize("routine", ["quick", "full"])
+def test_the_screen_timeline_follows_every_hold_the_voice_guides(locale: str, routine: str) -> None:
+    """The core alone (no ASK): every guided response's view carries its holds in the order they are spoken,
+    each rep on each side of the content's stretches, each starting once "hold for N seconds" has been said
+    (seconds from the start of the speech, estimated the way every length is), later than the one before, and
+    over before the response is."""
+    c = library().for_locale(locale)
+    state = State({}, Profile())
+    reply = coaching.start(c, state, routine)
+    guided: list[tuple[str, str, int, int]] = []
+    for _ in range(20):
+        view = reply.view
+        assert view is not None and view["kind"] == "step", view
+        ssml = reply.full_speech().ssml()
+        total = ssml_seconds(ssml, c.timing)
+        # Where each hold is announced in the speech, and how long the speech up to there takes.
+        announced = [ssml_seconds(ssml[:m.end()], c.timing) for m in re.finditer(
+            "|".join(re.escape(escape(v).split("{seconds}")[0]) + r"\d+[^<]*?\." for v in c.variants("hold_start")),
+            ssml)]
+        holds = view["holds"]
+        assert [h["start"] for h in holds] == sorted({h["start"] for h in holds}), holds  # strictly increasing
+        assert len(announced) == len(holds), (announced, holds)
+        for hold, said in zip(holds, announced, strict=True):
+            assert hold["start"] > 0 and hold["start"] + hold["seconds"] < total, (hold, total)
+            assert abs(hold["start"] - said) <= 0.5, (hold, said)
+            guided.append((view["stretch"], hold["side"], hold["rep"], hold["seconds"]))
+        if not state.in_routine:
+            break
+        reply = coaching.command(c, state, Command.NEXT)
+    assert guided == [(s.stretch, c.side_word(side) if side else "", rep, s.hold_seconds)
+                      for s in c.routines[routine].steps for rep in range(1, s.reps + 1) for side in s.sides or ("",)]

@@ -73,10 +73,15 @@ def plan_of(c: LocaleContent, routine_id: str, preferences: dict[str, str] | Non
 # ------------------------------------------------------------------------------------------- one turn
 
 
-def _holds_speech(c: LocaleContent, plan: Plan, start: int, end: int) -> Speech:
+def _holds_speech(c: LocaleContent, plan: Plan, start: int, end: int, into: Speech | None = None,
+                  timeline: list[dict[str, Any]] | None = None) -> Speech:
     """The holds of one turn: set-up at a stretch's first hold, a switch with silence to move before the
-    others, each hold timed with spoken cues and closed by the end-of-hold sound."""
-    speech = Speech()
+    others, each hold timed with spoken cues and closed by the end-of-hold sound.
+
+    Added to ``into`` (the turn's lead-in) when given. ``timeline``, when given, gets one entry per hold:
+    when it starts (seconds from the start of ``into``, once "hold for 30 seconds" is said), how long it
+    lasts, and its side and repetition, so a screen can follow every hold the voice guides."""
+    speech = into if into is not None else Speech()
     timing = c.timing
     for i in range(start, end):
         step = plan.steps[i]
@@ -106,11 +111,25 @@ def _holds_speech(c: LocaleContent, plan: Plan, start: int, end: int) -> Speech:
             elif not side or step.rep != previous.rep:
                 speech.say(c.phrase("next_rep"))
             speech.say(movement).pause(timing.move_seconds)
+        hold_start = c.phrase("hold_start", seconds=step.hold_seconds)
+        if timeline is not None:
+            begun = ssml_seconds(Speech().extend(speech).say(hold_start).ssml(), timing)
+            timeline.append({"start": round(begun, 1), "seconds": step.hold_seconds, "side": side,
+                             "rep": step.rep, "reps": step.reps})
         speech.extend(countdown(
-            step.hold_seconds, c.phrase("hold_start", seconds=step.hold_seconds),
+            step.hold_seconds, hold_start,
             lambda left: c.phrase("hold_left", seconds=left), stretch.release or c.phrase("hold_release"),
             sound=timing.sound, cue_seconds=lambda cue: text_seconds(cue, timing.pace)))
     return speech
+
+
+def hold_timeline(c: LocaleContent, plan: Plan, start: int, end: int,
+                  lead: Speech | None = None) -> tuple[Speech, list[dict[str, Any]]]:
+    """A turn's speech (after ``lead``) and its holds in order: ``start`` (seconds from the start of the
+    speech), ``seconds``, ``side`` (the side word, "" for none), ``rep`` and ``reps``."""
+    timeline: list[dict[str, Any]] = []
+    speech = _holds_speech(c, plan, start, end, Speech().extend(lead) if lead else Speech(), timeline)
+    return speech, timeline
 
 
 class _Longest:
@@ -252,10 +271,11 @@ def _turn_reply(c: LocaleContent, state: State, outcome: Outcome, lead: Speech |
     last, the well done in the same breath."""
     assert outcome.progress is not None and outcome.plan is not None and outcome.turn is not None
     progress, plan, (start, end) = outcome.progress, outcome.plan, outcome.turn
-    speech = (lead or Speech()).extend(_holds_speech(c, plan, start, end))
+    speech, timeline = hold_timeline(c, plan, start, end, lead)
     stretch = c.stretches[plan.steps[start].stretch]
     routine = routine_of(c, plan.routine)
     view = _step_view(c, plan, start, end, capitalised(routine.name) if routine else capitalised(stretch.name))
+    view["holds"] = timeline
     if outcome.last_turn:  # the well done in the same breath; the screen keeps the stretch while it is guided
         done = finish(c, state, outcome, speech)
         done.view = view

@@ -30,7 +30,8 @@ KINDS = ("answer", "step")  # view["kind"] -> <kind>.json
 # The touch buttons of a step screen, left to right; "pause" reads "resume" while the routine is paused.
 BUTTON_EVENTS = ("previous", "pause", "next")
 BUTTON_PHRASE = "button_{event}"  # the label of a button is this content phrase
-# Alexa speaks about 150 words a minute; used to start the on-screen countdown when the spoken hold starts.
+# Alexa speaks about 150 words a minute; used to start the on-screen countdown when the spoken hold starts, for
+# a view without the core's timeline of its holds (which, when present, times every hold instead).
 WORDS_PER_SECOND = 2.5
 # The whole response must stay under 24 KB; speech (up to 8,000 characters), its copy in the session
 # attributes, and the card need the rest.
@@ -101,7 +102,8 @@ def _red_flag(handler_input: HandlerInput) -> bool:
 
 
 def _hold_start_ms(handler_input: HandlerInput) -> int | None:
-    """When the spoken hold begins, estimated from the words Alexa says before its first pause.
+    """When the spoken hold begins, estimated from the words Alexa says before its first pause (a view's own
+    timeline, when it has one, gives a better figure: see ``step_data``).
 
     The screen appears as Alexa starts speaking, but the hold starts only after the instructions; starting the
     countdown at once would have it finish long before the voice does. ``respond`` sets the speech before it
@@ -150,16 +152,46 @@ def _side_text(c: LocaleContent, view: dict[str, Any]) -> str:
     return _label(_phrase(c, "screen_side", side=side)) if side else ""
 
 
+def _holds(c: LocaleContent, view: dict[str, Any], side_text: str, rep_text: str,
+           start_ms: int) -> list[dict[str, Any]]:
+    """The response's holds as step.json follows them, in order, never empty.
+
+    Each: ``start_ms`` (from the start of the speech), ``seconds``, its own side and repetition labels, and
+    ``show_ms``, when the screen turns to it: the first at once, each other one as the hold before it ends, so
+    the side and a full bar are up while the voice says "now the other side". A view without a timeline (an
+    older one, a paused step) gets one hold with the screen's own labels, starting at ``start_ms``.
+    """
+    out: list[dict[str, Any]] = []
+    for hold in view.get("holds") or ():
+        side, rep, reps = str(hold.get("side") or ""), int(hold.get("rep", 1)), int(hold.get("reps", 1))
+        start_ms, seconds = round(float(hold["start"]) * 1000), int(hold["seconds"])
+        out.append({
+            "start_ms": start_ms, "seconds": seconds,
+            "show_ms": out[-1]["start_ms"] + out[-1]["seconds"] * 1000 if out else 0,
+            "side_text": _label(_phrase(c, "screen_side", side=side)) if side else "",
+            "rep_text": _label(_phrase(c, "rep_cue", rep=rep, reps=reps)) if reps > 1 else "",
+        })
+    if not out:
+        out.append({"start_ms": start_ms, "seconds": int(view.get("hold_seconds", 0)), "show_ms": 0,
+                    "side_text": side_text, "rep_text": rep_text})
+    return out
+
+
 def step_data(c: LocaleContent, view: dict[str, Any], *, paused: bool = False,
               hold_start_ms: int | None = None) -> dict[str, Any]:
     """Everything step.json binds. Numbers stay numbers: the document computes the bar and the countdown.
 
-    The screen counts the way the voice does: "Stretch 2 of 3" and the side, never a step number.
+    The screen counts the way the voice does: "Stretch 2 of 3" and the side, never a step number. With the
+    view's timeline (``holds``), it follows every hold of the response: its side, its repetition, its count.
     """
     number, count = int(view.get("stretch_number", 1)), max(1, int(view.get("stretch_count", 1)))
     rep, reps = int(view.get("rep", 1)), int(view.get("reps", 1))
     hold = int(view.get("hold_seconds", 0))
     stretch = str(view.get("stretch", ""))
+    rep_text = _label(_phrase(c, "rep_cue", rep=rep, reps=reps)) if reps > 1 else ""
+    holds = _holds(c, view, _side_text(c, view), rep_text, hold_start_ms or 0)
+    if view.get("holds") and hold_start_ms is not None:  # the core's timeline, one clock for every hold
+        hold_start_ms = holds[0]["start_ms"]
     return {
         "title": str(view.get("title", "")),
         "stretch_name": _label(str(view.get("stretch_name", ""))),
@@ -168,11 +200,12 @@ def step_data(c: LocaleContent, view: dict[str, Any], *, paused: bool = False,
         "stretch_count": count,
         "position_text": _label(_phrase(c, "screen_position", number=number, total=count)),
         "side_text": _side_text(c, view),
-        "rep_text": _label(_phrase(c, "rep_cue", rep=rep, reps=reps)) if reps > 1 else "",
+        "rep_text": rep_text,
         "hold_seconds": hold,
         "hold_text": _label(_phrase(c, "hold_start", seconds=hold)),
         "hold_start_ms": hold_start_ms or 0,
         "counting": hold_start_ms is not None and hold > 0 and not paused,
+        "holds": holds,
         # Paused, the screen offers what the voice offers: resume.
         "hint": _phrase(c, "hint_paused") if paused else str(view.get("hint", "")),
         "buttons": buttons(c, view, paused=paused),
