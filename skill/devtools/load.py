@@ -81,16 +81,20 @@ def free_port() -> int:
 class Server:
     """gunicorn in its own process group, its output in a log file in the run's folder."""
 
-    def __init__(self, folder: Path, database: Path, workers: int, store: dict[str, str] | None = None) -> None:
+    def __init__(self, folder: Path, database: Path, workers: int | None = None, store: dict[str, str] | None = None,
+                 settings: list[str] | None = None) -> None:
+        """``settings``: gunicorn's own options (default: the project's settings file, as the README runs it)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log_path = folder / "server.log"
         env = {**os.environ, "SPINE_COACH_STORE": f"sqlite:///{database}", "SPINE_COACH_SKILL_ID": SKILL_ID,
                "PYTHONUNBUFFERED": "1", **(store or {})}
-        settings = ["-c", str(SETTINGS)] if SETTINGS.exists() else []
+        if settings is None:
+            settings = ["-c", str(SETTINGS)] if SETTINGS.exists() else []
+        if workers:
+            settings = [*settings, "--workers", str(workers)]
         command = [sys.executable, "-m", "gunicorn", *settings, "--bind", f"127.0.0.1:{self.port}",
-                   "--workers", str(workers), "--chdir", str(ROOT), "--log-level", "warning",
-                   "--graceful-timeout", "5", APP]
+                   "--chdir", str(ROOT), "--log-level", "warning", "--graceful-timeout", "5", APP]
         self.log = self.log_path.open("wb")
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
                                         start_new_session=True)

@@ -10,10 +10,7 @@ real request (GET /health, which reads and writes the store) is timed. Prints it
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -22,44 +19,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from skill.devtools.load import ROOT, free_port
+from skill.devtools.load import SETTINGS as CONFIG
+from skill.devtools.load import Server
 
-CONFIG = ROOT / "skill" / "web" / "gunicorn_conf.py"
-APP = "skill.web.app:create_app()"
 SLOW_REQUEST = (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 b"Content-Length: 2048\r\n\r\n" + b"{" * 2048)
-
-
-class Gunicorn:
-    def __init__(self, folder: Path, settings: list[str]) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "SPINE_COACH_STORE": f"sqlite:///{folder / 'slow.db'}", "PYTHONUNBUFFERED": "1"}
-        self.log = (folder / f"gunicorn-{self.port}.log").open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", *settings, "--bind", f"127.0.0.1:{self.port}", "--chdir", str(ROOT),
-             "--log-level", "warning", APP], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True)
-
-    def wait_ready(self, timeout: float = 30.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                with urllib.request.urlopen(f"{self.url}/", timeout=2) as response:
-                    return response.status == 200
-            except (OSError, urllib.error.URLError):
-                time.sleep(0.1)
-        return False
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.log.close()
 
 
 def trickle(port: int, stop: threading.Event) -> None:
@@ -78,7 +42,7 @@ def trickle(port: int, stop: threading.Event) -> None:
 def latency_with_slow_clients(settings: list[str], slow: int = 8, wait: float = 10.0) -> float | None:
     """Seconds a real request took while ``slow`` clients trickle; None when it got no answer in ``wait``."""
     with tempfile.TemporaryDirectory(prefix="spine-coach-slow-") as folder:
-        server = Gunicorn(Path(folder), settings)
+        server = Server(Path(folder), Path(folder) / "slow.db", settings=settings)
         stop = threading.Event()
         threads = [threading.Thread(target=trickle, args=(server.port, stop), daemon=True) for _ in range(slow)]
         try:
@@ -89,7 +53,7 @@ def latency_with_slow_clients(settings: list[str], slow: int = 8, wait: float = 
             time.sleep(1.5)  # every slow client has connected and sent its first bytes
             started = time.monotonic()
             try:
-                with urllib.request.urlopen(f"{server.url}/health", timeout=wait) as response:
+                with urllib.request.urlopen(f"{server.url}health", timeout=wait) as response:
                     response.read()
             except (OSError, urllib.error.URLError):
                 return None
