@@ -96,7 +96,11 @@ class Profile:
         }
 
     def copy(self) -> Profile:
-        return Profile.from_dict({**self.to_dict(), "version": self.version})
+        """An independent copy (its own dicts and lists), without re-reading every field as ``from_dict`` does:
+        this runs twice on every saved turn."""
+        return Profile(self.progress, dict(self.completed), self.visits, self.last_visit, self.disclaimer_heard,
+                       self.caution, dict(self.place) if self.place else None, dict(self.preferences),
+                       list(self.stretch_days), self.version)
 
     @classmethod
     def from_dict(cls, data: Any) -> Profile:
