@@ -532,7 +532,7 @@ def red_flag_outside(c: LocaleContent, state: State) -> Reply:
         _halt_place(c, state, state.profile.progress)
     state.raise_red_flag()
     said = c.phrase("pain_outside")
-    title = c.phrase("pain_card_title")
+    title = c.phrase("pain_outside_title")
     return Reply.ask(Speech(said), c.phrase("pain_outside_question"), c.phrase("red_flag_reprompt"),
                      card=Card(title, f"{said}\n\n{c.phrase('disclaimer_card')}"), offer={"kind": "menu"},
                      view={**answer_view(c, title, said), "hint": c.phrase("hint_pain")})

@@ -32,7 +32,7 @@ PHRASES: dict[str, frozenset[str]] = {
         "not_in_routine": "", "not_in_routine_question": "", "resume_nothing": "", "resuming": "",
         "resume_after_pain": "", "starting_fresh": "", "stop_saved": "stretch", "take_your_time": "",
         "routine_help": "routine stretch", "routine_help_question": "", "routine_fallback": "",
-        "pain_stop": "", "pain_place_saved": "", "pain_card_title": "", "single_intro": "stretch",
+        "pain_stop": "", "pain_place_saved": "", "pain_card_title": "", "pain_outside_title": "", "single_intro": "stretch",
         "card_step": "step steps", "hint_step": "", "hint_answer": "",
         "button_previous": "", "button_pause": "", "button_resume": "", "button_next": "",
         "card_safety": "", "card_note": "", "welcome_back_single": "stretch",
