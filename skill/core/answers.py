@@ -21,7 +21,7 @@ def welcome(c: LocaleContent, state: State) -> Reply:
     if profile.caution:  # a red flag last time: say once to see a specialist before stretching again
         profile.caution = False
         line = c.phrase("welcome_back_after_pain")
-        return Reply.ask(Speech(line), c.phrase("welcome_question"), c.phrase("what_next_reprompt"),
+        return Reply.ask(Speech(line), c.phrase("welcome_question"), c.phrase("red_flag_reprompt"),
                          view=_welcome_screen(c, line, "hint_pain"))
     back = coaching.welcome_back(c, state)
     if back is not None:
