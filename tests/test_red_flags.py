@@ -8,6 +8,7 @@ understood (PainIntent, not a fallback) and answered safely, mid-routine and out
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -68,33 +69,33 @@ def test_the_held_out_sets_are_big_enough_and_never_samples(language: str) -> No
     assert not leaked, f"held-out phrasings must never be samples: {leaked}"
 
 
-@pytest.mark.parametrize("language", ["en", "es"])
-def test_every_held_out_red_flag_stops_a_routine_and_names_a_specialist(language: str) -> None:
+def _safe_mid_routine(locale: str, text: str) -> tuple[bool, Any]:
+    said, session = _mid_routine(locale, text)
+    return (said.intent == "PainIntent" and not session.open and _specialist(locale) in said.speech_text
+            and "routine" not in session.attributes), said
+
+
+def _safe_outside(locale: str, text: str) -> tuple[bool, Any]:
+    said = _outside(locale, text)
+    stop_stretching = library().for_locale(locale).variants("pain_stop")
+    return (said.intent == "PainIntent" and _specialist(locale) in said.speech_text
+            and not any(v in said.speech_text for v in stop_stretching)), said
+
+
+@pytest.mark.parametrize(("language", "where", "answered"), [
+    ("en", "mid-routine", _safe_mid_routine), ("es", "mid-routine", _safe_mid_routine),
+    ("en", "outside a routine", _safe_outside), ("es", "outside a routine", _safe_outside)])
+def test_every_held_out_red_flag_is_understood_and_names_a_specialist(
+        language: str, where: str, answered: Callable[[str, str], tuple[bool, Any]]) -> None:
+    """Mid-routine: the routine stops and a specialist is named. Outside one: a specialist is named, and nobody
+    is told to stop stretching who was not stretching."""
     missed = []
     for item in held_out(language)["red_flags"]:
-        locale = _locale(language, item)
-        said, session = _mid_routine(locale, item["text"])
-        ok = (said.intent == "PainIntent" and not session.open and _specialist(locale) in said.speech_text
-              and "routine" not in session.attributes)
+        ok, said = answered(_locale(language, item), item["text"])
         if not ok:
             missed.append(f"{item['text']!r} ({item['kind']}) -> {said.intent}: {said.speech_text[:60]!r}")
     total = len(held_out(language)["red_flags"])
-    assert not missed, f"{total - len(missed)}/{total} understood mid-routine; missed:\n" + "\n".join(missed)
-
-
-@pytest.mark.parametrize("language", ["en", "es"])
-def test_every_held_out_red_flag_outside_a_routine_names_a_specialist(language: str) -> None:
-    missed = []
-    for item in held_out(language)["red_flags"]:
-        locale = _locale(language, item)
-        said = _outside(locale, item["text"])
-        c = library().for_locale(locale)
-        ok = (said.intent == "PainIntent" and _specialist(locale) in said.speech_text
-              and not any(v in said.speech_text for v in c.variants("pain_stop")))
-        if not ok:
-            missed.append(f"{item['text']!r} ({item['kind']}) -> {said.intent}: {said.speech_text[:60]!r}")
-    total = len(held_out(language)["red_flags"])
-    assert not missed, f"{total - len(missed)}/{total} understood outside a routine; missed:\n" + "\n".join(missed)
+    assert not missed, f"{total - len(missed)}/{total} understood {where}; missed:\n" + "\n".join(missed)
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
