@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import cache
 
+from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
@@ -23,12 +24,18 @@ def build_skill(store: str | None = None, skill_id: str | None = None) -> Custom
     for handler in (*fulfil.HANDLERS, *stretching.HANDLERS, *asking.HANDLERS, *habits.HANDLERS, *touch.HANDLERS,
                     *help.HANDLERS, *help.LAST_RESORT):
         builder.add_request_handler(handler)
-    for request_interceptor in interceptors.REQUEST:
+    built: list[CustomSkill] = []  # the interceptors ask the skill for its store, so a swapped store is seen
+
+    def store_of() -> AbstractPersistenceAdapter | None:
+        return built[0].persistence_adapter if built else None
+
+    for request_interceptor in interceptors.request_interceptors(store_of):
         builder.add_global_request_interceptor(request_interceptor)
-    for response_interceptor in interceptors.RESPONSE:
+    for response_interceptor in interceptors.response_interceptors(store_of):
         builder.add_global_response_interceptor(response_interceptor)
     builder.add_exception_handler(help.ErrorHandler())
-    return builder.create()
+    built.append(builder.create())
+    return built[0]
 
 
 @cache

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
@@ -53,11 +54,20 @@ def _left(handler_input: HandlerInput) -> float:
     return STORE_BUDGET - (time.perf_counter() - started) if started is not None else STORE_BUDGET
 
 
-def _store(handler_input: HandlerInput) -> AbstractPersistenceAdapter | None:
-    """The skill's persistence adapter (the SDK keeps it on the attributes manager), when the request has
-    a user to store progress under."""
-    adapter = handler_input.attributes_manager._persistence_adapter
-    return adapter if adapter is not None and user_id_of(handler_input.request_envelope) else None
+StoreOf = Callable[[], AbstractPersistenceAdapter | None]
+
+
+class _StoreInterceptor:
+    """Knows the skill's store through a callable given at assembly (``CustomSkill.persistence_adapter``, the
+    SDK's public attribute, which tests may swap), not through the attributes manager's private field."""
+
+    def __init__(self, store_of: StoreOf) -> None:
+        self.store_of = store_of
+
+    def store(self, handler_input: HandlerInput) -> AbstractPersistenceAdapter | None:
+        """The store, when the request has a user to keep progress under."""
+        adapter = self.store_of()
+        return adapter if adapter is not None and user_id_of(handler_input.request_envelope) else None
 
 
 def _read(adapter: AbstractPersistenceAdapter, handler_input: HandlerInput, budget: float) -> Profile:
@@ -76,7 +86,7 @@ def _write(adapter: AbstractPersistenceAdapter, handler_input: HandlerInput, pro
         adapter.save_attributes(envelope, {**profile.to_dict(), EXPECTED: expected})
 
 
-class ProfileInterceptor(AbstractRequestInterceptor):
+class ProfileInterceptor(_StoreInterceptor, AbstractRequestInterceptor):
     """Loads the stored profile within the turn's time budget. A failing store, or a stored record no
     profile can be made of, is logged and the turn goes on from the session; the State then says the
     profile was not read, so no stored count is spoken."""
@@ -88,7 +98,7 @@ class ProfileInterceptor(AbstractRequestInterceptor):
             request_attributes[STATE] = State({}, Profile(), profile_known=False)
             request_attributes[SAVING] = False
             return
-        adapter = _store(handler_input)
+        adapter = self.store(handler_input)
         profile, ok = Profile(), adapter is not None
         if adapter is not None:
             try:
@@ -107,7 +117,7 @@ class ProfileInterceptor(AbstractRequestInterceptor):
                                           today=now.date().isoformat())
 
 
-class SaveProfileInterceptor(AbstractResponseInterceptor):
+class SaveProfileInterceptor(_StoreInterceptor, AbstractResponseInterceptor):
     """Writes this turn's changes, versioned: on a conflict it re-reads, merges (``merge``: no increment
     lost, the newest place, a safety halt that stands) and tries again, within the turn's time budget.
     After a failed read it does not write, so a partial profile never overwrites good progress.
@@ -119,7 +129,7 @@ class SaveProfileInterceptor(AbstractResponseInterceptor):
     def process(self, handler_input: HandlerInput, response: Response) -> None:
         request_attributes = handler_input.attributes_manager.request_attributes
         state = request_attributes.get(STATE)
-        adapter = _store(handler_input)
+        adapter = self.store(handler_input)
         if state is None or adapter is None or not request_attributes.get(SAVING):
             return
         try:
@@ -223,6 +233,11 @@ def sensitive_values(handler_input: HandlerInput) -> list[str]:
     return [v for v in values if isinstance(v, str) and v.strip()]
 
 
-REQUEST = (TimingInterceptor(), LocaleInterceptor(), ProfileInterceptor())
-# Saving first: when it fails, the reply said (and cached for "repeat") is the honest one.
-RESPONSE = (SaveProfileInterceptor(), RepeatCacheInterceptor(), RequestLogInterceptor())
+def request_interceptors(store_of: StoreOf) -> tuple[AbstractRequestInterceptor, ...]:
+    """Timing first (the store's budget counts from it), then the locale's words, then the stored profile."""
+    return TimingInterceptor(), LocaleInterceptor(), ProfileInterceptor(store_of)
+
+
+def response_interceptors(store_of: StoreOf) -> tuple[AbstractResponseInterceptor, ...]:
+    """Saving first: when it fails, the reply said (and cached for "repeat") is the honest one."""
+    return SaveProfileInterceptor(store_of), RepeatCacheInterceptor(), RequestLogInterceptor()
