@@ -561,3 +561,24 @@ def test_the_threshold_comes_from_the_samples_folds(real_en):
 
     assert real_en.threshold in THRESHOLDS
     assert real_en._classifier.dev_score is not None
+
+
+def test_an_intent_bar_is_lowered_only_as_far_as_the_folds_allow():
+    """class_thresholds: PainIntent's bar drops past its own right answers and stops above the first
+    out-of-domain sentence; a bar with nothing against it stops at the floor; one stops above a band with more
+    wrong answers than right."""
+    import numpy as np
+
+    from skill.simulator.intent_model import CLASS_FLOOR, FALLBACK, class_thresholds
+
+    classes = [FALLBACK, "PainIntent", "StopIntent", "YesIntent"]
+    rows = [  # (probabilities, gold)
+        ([0.2, 0.78, 0.01, 0.01], "PainIntent"),  # a red flag the common bar (0.8) would lose
+        ([0.3, 0.66, 0.02, 0.02], FALLBACK),  # an off-topic sentence the model leans to PainIntent on
+        ([0.2, 0.01, 0.78, 0.01], "StopIntent"),
+        ([0.2, 0.01, 0.01, 0.78], "StopIntent"),  # a farewell taken for yes: YesIntent's bar stays above it
+    ]
+    probabilities = np.array([p for p, _ in rows])
+    gold = [g for _, g in rows]
+    assert class_thresholds(probabilities, classes, gold, 0.8) == {"PainIntent": 0.67, "StopIntent": CLASS_FLOOR,
+                                                                  "YesIntent": 0.79}

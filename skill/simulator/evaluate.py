@@ -37,9 +37,9 @@ _STOP_LIKE = {"AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIn
 #: What CI requires per language (tests/test_heldout.py).
 MIN_ACCURACY = 0.95
 MIN_FALLBACK_RECALL = 0.90
-#: Reached so far (en 86.6%, es 87.5% on 1 Dec 2026); CI fails below it, so a change cannot quietly make the
+#: Reached so far (en 91.1%, es 92.1% on 1 Dec 2026); CI fails below it, so a change cannot quietly make the
 #: understander worse while the 95% bar is still ahead.
-FLOOR_ACCURACY = 0.84
+FLOOR_ACCURACY = 0.89
 
 
 def merged(intent: str) -> str:
