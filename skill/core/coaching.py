@@ -190,18 +190,13 @@ def turn_end_for(c: LocaleContent, preferences: dict[str, str] | None) -> Any:
     return end_of
 
 
-def _preferences(state: State) -> dict[str, str]:
-    prefs = getattr(state.profile, "preferences", None)
-    return prefs if isinstance(prefs, dict) else {}
-
-
 def _plan(c: LocaleContent, state: State, routine_id: str) -> Plan | None:
-    return plan_of(c, routine_id, _preferences(state))
+    return plan_of(c, routine_id, state.profile.preferences)
 
 
 def _apply(c: LocaleContent, state: State, command_: Command, progress: Progress | None, plan: Plan | None,
            target: int | None = None) -> Outcome:
-    return apply(command_, progress, plan, target, turn_end_for(c, _preferences(state)))
+    return apply(command_, progress, plan, target, turn_end_for(c, state.profile.preferences))
 
 
 def _named(c: LocaleContent, step: Step) -> str:
@@ -212,11 +207,16 @@ def _next_question(c: LocaleContent, state: State, plan: Plan, progress: Progres
     """One question about what comes next: the other side, the rest of this stretch, or the next stretch."""
     step = plan.steps[progress.index]
     if plan.steps[start].stretch_number == step.stretch_number:
-        if _preferences(state).get(SIDES_PREFERENCE) == "ask" and step.side:
+        if state.profile.preferences.get(SIDES_PREFERENCE) == "ask" and step.side:
             return c.phrase("next_side_question", side=c.side_word(step.side))
         return c.phrase("rest_question", stretch=c.stretches[step.stretch].name)
-    left = plan.stretches_left(progress.index, progress.leave_out)
-    if len(left) == 1:
+    return _stretch_question(c, plan, progress)
+
+
+def _stretch_question(c: LocaleContent, plan: Plan, progress: Progress) -> str:
+    """ "Ready for stretch 2 of 3, the lying hip rotation?", or the last one's own question."""
+    step = plan.steps[min(progress.index, len(plan.steps) - 1)]
+    if len(plan.stretches_left(progress.index, progress.leave_out)) <= 1:
         return c.phrase("last_stretch_question", stretch=c.stretches[step.stretch].name)
     return c.phrase("next_stretch_question", number=step.stretch_number, total=plan.stretch_count,
                     stretch=c.stretches[step.stretch].name)
@@ -258,8 +258,7 @@ def _card_text(c: LocaleContent, plan: Plan, start: int, end: int) -> str:
     where = [c.phrase("card_step", step=step.stretch_number, steps=plan.stretch_count)]
     sides = _sides(c, plan, start, end)
     if sides:
-        listed = sides[0] if len(sides) == 1 else f"{', '.join(sides[:-1])} {c.phrase('list_and')} {sides[-1]}"
-        where.append(c.phrase("card_sides", sides=listed))
+        where.append(c.phrase("card_sides", sides=c.listed(sides)))
     if step.reps > 1:
         where.append(c.phrase("rep_cue", rep=step.rep, reps=step.reps))
     where.append(c.phrase("hold_start", seconds=step.hold_seconds))
@@ -293,7 +292,7 @@ def _turn_reply(c: LocaleContent, state: State, outcome: Outcome, lead: Speech |
 def seconds_left(c: LocaleContent, state: State, plan: Plan, progress: Progress) -> float:
     """What the rest of a routine takes, computed from its words: every turn still to guide, at the
     language's pace with its breaks and sounds, plus one user turn before each."""
-    end_of = turn_end_for(c, _preferences(state))
+    end_of = turn_end_for(c, state.profile.preferences)
     total, index = 0.0, progress.index
     while True:
         start = next((i for i in range(index, len(plan.steps))
@@ -414,15 +413,8 @@ def command(c: LocaleContent, state: State, cmd: Command, stretch: str | None = 
 def _ask_next(c: LocaleContent, progress: Progress, plan: Plan, speech: Speech,
               view: dict[str, Any] | None = None) -> Reply:
     """Nothing guided this turn: ask about the next stretch."""
-    index = min(progress.index, len(plan.steps) - 1)
-    step = plan.steps[index]
-    left = plan.stretches_left(progress.index, progress.leave_out)
-    if len(left) <= 1:
-        question = c.phrase("last_stretch_question", stretch=c.stretches[step.stretch].name)
-    else:
-        question = c.phrase("next_stretch_question", number=step.stretch_number, total=plan.stretch_count,
-                            stretch=c.stretches[step.stretch].name)
-    return Reply.ask(speech, question, _reprompt(c, progress, plan), offer={"kind": "next"}, view=view)
+    return Reply.ask(speech, _stretch_question(c, plan, progress), _reprompt(c, progress, plan),
+                     offer={"kind": "next"}, view=view)
 
 
 def _paused_or_status(c: LocaleContent, state: State, outcome: Outcome) -> Reply:
@@ -440,7 +432,7 @@ def _paused_or_status(c: LocaleContent, state: State, outcome: Outcome) -> Reply
     left = plan.stretches_left(progress.index, progress.leave_out)
     names = [c.phrase("stretch_named", stretch=c.stretches[plan.steps[
         next(i for i, s in enumerate(plan.steps) if s.stretch_number == n)].stretch].name) for n in left]
-    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {c.phrase('list_and')} {names[-1]}"
+    listed = c.listed(names)
     done = plan.stretch_count - len(left) - len([n for n in progress.leave_out if n not in left])
     if plan.routine.startswith(SINGLE_PREFIX):
         speech = Speech(c.phrase("status_single", stretch=c.stretches[step.stretch].name,
@@ -624,7 +616,7 @@ def welcome_back(c: LocaleContent, state: State) -> str | None:
 
 def set_sides(c: LocaleContent, state: State, ask: bool) -> Reply:
     """ "Ask me after every side" (or the reverse): stored, and said back."""
-    prefs = _store_preferences(state)
+    prefs = state.profile.preferences
     if ask:
         prefs[SIDES_PREFERENCE] = "ask"
     else:
@@ -635,7 +627,7 @@ def set_sides(c: LocaleContent, state: State, ask: bool) -> Reply:
 
 def set_hold(c: LocaleContent, state: State, length: str | None) -> Reply:
     """Longer, shorter or standard holds, within the content's range; says the new hold."""
-    prefs = _store_preferences(state)
+    prefs = state.profile.preferences
     if length in ("longer", "shorter"):
         prefs[HOLD_PREFERENCE] = length
     else:
@@ -650,14 +642,6 @@ def set_hold(c: LocaleContent, state: State, length: str | None) -> Reply:
                            stretch=c.stretches[step.stretch].name, shortest=c.timing.hold_shortest,
                            longest=c.timing.hold_longest))
     return _after_preference(c, state, said)
-
-
-def _store_preferences(state: State) -> dict[str, str]:
-    prefs = getattr(state.profile, "preferences", None)
-    if not isinstance(prefs, dict):
-        prefs = {}
-        state.profile.preferences = prefs
-    return prefs
 
 
 def _after_preference(c: LocaleContent, state: State, said: Speech) -> Reply:

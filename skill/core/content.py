@@ -144,11 +144,14 @@ class LocaleContent:
         return found
 
     def list_names(self, kind: str) -> str:
-        """"the quick routine and the full routine": names joined the way this language lists them."""
-        names = [x.name for x in (self.routines if kind == "routine" else self.stretches).values()]
-        if len(names) == 1:
-            return names[0]
-        return f"{', '.join(names[:-1])} {self.phrase('list_and')} {names[-1]}"
+        """"the quick routine and the full routine": every routine's (or stretch's) name, listed."""
+        return self.listed([x.name for x in (self.routines if kind == "routine" else self.stretches).values()])
+
+    def listed(self, words: list[str]) -> str:
+        """"left and right", "a, b and c": words joined the way this language lists them."""
+        if len(words) == 1:
+            return words[0]
+        return f"{', '.join(words[:-1])} {self.phrase('list_and')} {words[-1]}"
 
 
 class Library:
