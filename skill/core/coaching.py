@@ -34,9 +34,8 @@ from skill.core.timing import MAX_AUDIO_CLIPS, MAX_RESPONSE_SECONDS, minutes, ss
 TURN_SECONDS = MAX_RESPONSE_SECONDS - 25
 TURN_CHARS = MAX_SPEECH_CHARS - 1200
 
-# Preference keys and values in profile.preferences.
-SIDES_PREFERENCE = "sides"  # "ask": one side per turn; absent or "flow": a whole stretch per turn
-HOLD_PREFERENCE = "hold"  # "longer", "shorter" or absent ("standard")
+# The preference keys in profile.preferences, one definition shared with the settings read-back (habits).
+HOLD_PREFERENCE, SIDES_PREFERENCE = habits.HOLD_PREFERENCE, habits.SIDES_PREFERENCE
 
 
 def answer_view(c: LocaleContent, title: str, text: str) -> dict[str, Any]:

@@ -260,12 +260,14 @@ def zone_words(c: LocaleContent, zone: str) -> str:
 
 # ----------------------------------------------------------------------------------------------- preferences
 
-# Known preference keys, read back in this order. Holds and sides are set elsewhere (issue 13: "hold" is
-# "longer" or "shorter", absent for standard; "sides" is "ask" for a question after every side, absent or
-# "flow" for a whole stretch per turn); the older names "hold_length" and "ask_every_side" are read too.
-# Keys with no phrase here are not read back (but never break this).
-HOLD_KEYS = ("hold", "hold_length")
-SIDES_KEYS = ("sides", "ask_every_side")
+# The coach's own preference keys (set by voice in ``coaching``, read back here): "hold" is "longer" or
+# "shorter", absent for standard; "sides" is "ask" for a question after every side, absent or "flow" for a
+# whole stretch per turn. The names "hold_length" and "ask_every_side" are read too. Keys with no phrase
+# here are not read back (but never break this).
+HOLD_PREFERENCE = "hold"
+SIDES_PREFERENCE = "sides"
+HOLD_KEYS = (HOLD_PREFERENCE, "hold_length")
+SIDES_KEYS = (SIDES_PREFERENCE, "ask_every_side")
 YES_VALUES = frozenset({"ask", "yes", "true", "on", "1", "always"})
 NO_VALUES = frozenset({"flow", "no", "false", "off", "0", "never"})
 
