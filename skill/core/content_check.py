@@ -16,7 +16,6 @@ from skill.core.content_rules import (
     CUSTOM_INTENTS,
     DENIAL_INTENT,
     FILES,
-    MIN_SAMPLES,
     PHRASES,
     RED_FLAG_INTENT,
     SIDES,
@@ -37,8 +36,6 @@ PATTERN_SLOT = re.compile(r"\{([a-z_]+)\}")
 #: Sample minimums: a statistical NLU (Alexa's, and the simulator's) needs breadth to generalise.
 TOPIC_MIN_SAMPLES = 40
 COMMAND_MIN_SAMPLES = 25
-#: Intents whose samples another part of the project owns and grows; they keep the base minimum here.
-BASE_MINIMUM_INTENTS = frozenset({"PainIntent"})
 #: One template may not explode into more samples than this (a typo in a template should not make 10,000).
 MAX_EXPANSIONS = 400
 
@@ -93,15 +90,6 @@ def expand_template(text: str) -> list[str]:
         if sample not in seen:
             seen.append(sample)
     return seen
-
-
-def raised_minimum(owner: str, minimum: int) -> int:
-    """The base minimum (MIN_SAMPLES) raised for breadth: TOPIC_MIN_SAMPLES for a topic intent,
-    COMMAND_MIN_SAMPLES for a custom command intent. Other minimums (0 for built-ins, or one a caller chose)
-    stand."""
-    if minimum != MIN_SAMPLES or owner in BASE_MINIMUM_INTENTS or owner.startswith("AMAZON."):
-        return minimum
-    return COMMAND_MIN_SAMPLES if owner in CUSTOM_INTENTS else TOPIC_MIN_SAMPLES
 
 
 def sample_key(sample: str) -> str:
@@ -196,7 +184,7 @@ class Checker:
                 self.fail((*path, key), f"unknown field (known: {', '.join(sorted(known))})")
 
     def samples(self, parent: Any, path: Path_, key: str, slots: frozenset[str], owner: str,
-                claimed: dict[str, str], minimum: int = MIN_SAMPLES) -> None:
+                claimed: dict[str, str], minimum: int) -> None:
         """Sample utterances as Alexa accepts them, at least ``minimum``, none shared between intents.
 
         Entries may be templates (see ``expand_template``); the list is replaced by its expansion, so the
@@ -205,7 +193,6 @@ class Checker:
         items = self.get(parent, path, key, list)
         if items is None:
             return
-        minimum = raised_minimum(owner, minimum)
         expanded: list[str] = []
         for i, sample in enumerate(items):
             where = (*path, key, i)
@@ -478,7 +465,7 @@ def _check_intents(c: Checker, data: Any, claimed: dict[str, str]) -> None:
         if name not in CUSTOM_INTENTS and not name.startswith("AMAZON."):
             c.fail(("intents", name), "is not an intent the skill handles")
             continue
-        minimum = MIN_SAMPLES if name in CUSTOM_INTENTS else 0
+        minimum = COMMAND_MIN_SAMPLES if name in CUSTOM_INTENTS else 0
         c.samples(intents, ("intents",), name, CUSTOM_INTENTS.get(name, frozenset()), name, claimed, minimum)
     lengths = c.get(data, (), "lengths", dict)
     if lengths is not None:
