@@ -19,16 +19,14 @@ RED_FLAG = "red_flag"  # pain, tingling, numbness, weakness or a change in funct
 
 
 class State:
-    __slots__ = ("profile", "profile_known", "session", "today")
+    __slots__ = ("profile", "profile_known", "session")
 
-    def __init__(self, session: dict[str, Any], profile: Profile, *, profile_known: bool = True,
-                 today: str | None = None) -> None:
+    def __init__(self, session: dict[str, Any], profile: Profile, *, profile_known: bool = True) -> None:
         self.session = session
         self.profile = profile
         # False when the store could not be read this turn: the profile is a blank stand-in, so counts
         # in it are not the user's and must not be spoken.
         self.profile_known = profile_known
-        self.today = today  # the request's date (ISO), for the days a routine was completed
 
     @property
     def progress(self) -> Progress | None:

@@ -113,8 +113,7 @@ class ProfileInterceptor(_StoreInterceptor, AbstractRequestInterceptor):
         if session is not None and session.new:
             profile.visits += 1
             profile.last_visit = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-        request_attributes[STATE] = State(session_of(handler_input), profile, profile_known=ok,
-                                          today=now.date().isoformat())
+        request_attributes[STATE] = State(session_of(handler_input), profile, profile_known=ok)
 
 
 class SaveProfileInterceptor(_StoreInterceptor, AbstractResponseInterceptor):
