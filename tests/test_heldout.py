@@ -1,9 +1,10 @@
 """Held-out evaluation: phrasings nobody on the project wrote must reach the right intent.
 
-tests/heldout/<lang>.yaml was written by someone who saw only the article and the list of intents. CI fails
-below 95% in-domain accuracy or 90% correct fallbacks, per language. habits_<lang>.yaml names intents that do not
-exist yet: they are skipped until the model declares them, then scored with the rest. The sealed set
-(tests/heldout/sealed/) is never read here: only ``python -m skill evaluate --sealed`` scores it.
+tests/heldout/<lang>.yaml was written by someone who saw only the article and the list of intents, after the first
+set (tests/heldout/dev/) had been read while tuning. CI fails below 95% in-domain accuracy or 90% correct fallbacks
+on it, per language; the development set must not fall below what it reached. The sealed set
+(tests/heldout/sealed/) is never scored here (only ``python -m skill evaluate --sealed`` does): one test checks
+that none of its sentences trains the fallback class.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ def report(request: pytest.FixtureRequest) -> ev.Report:
     return ev.evaluate(ev.load(lang), ev.understander_for(lang))
 
 
-def test_the_corpora_are_big_enough() -> None:
+@pytest.mark.parametrize("folder", [ev.HELDOUT_DIR, ev.DEV_DIR], ids=["heldout", "dev"])
+def test_the_corpora_are_big_enough(folder: Path) -> None:
     """As written: utterances that turned out to be samples are kept aside (also_samples), not scored."""
     for lang, minimum in (("en", 250), ("es", 150)):
-        path = ev.HELDOUT_DIR / f"{lang}.yaml"
+        path = folder / f"{lang}.yaml"
         corpus = ev.load_file(path)
         aside = yaml.safe_load(path.read_text(encoding="utf-8")).get("also_samples") or []
         assert corpus.lang == lang
@@ -37,27 +39,51 @@ def test_the_corpora_are_big_enough() -> None:
         assert len(corpus.out_of_domain) >= 60, (lang, len(corpus.out_of_domain))
 
 
-@pytest.mark.xfail(reason="issue 12's bar (95% in-domain) is not met yet: about 91% in both languages; strict, "
-                          "so the day it passes this marker must go", strict=True)
+@pytest.mark.xfail(reason="issue 12's bar (95% in-domain) on the set written after the first was read: measured "
+                          "only at the end of the work, never tuned on", strict=True)
 def test_in_domain_accuracy_and_fallbacks_meet_the_bar(report: ev.Report) -> None:
-    detail = ev.render(report, misses=True)
+    """The figures only: the failure message never lists this set's misses (see evaluate's docstring)."""
+    detail = "\n".join(ev.summary(report))
     assert report.accuracy >= ev.MIN_ACCURACY, detail
     assert report.fallback_recall >= ev.MIN_FALLBACK_RECALL, detail
 
 
-def test_no_regression_below_what_was_reached(report: ev.Report) -> None:
-    """Until the bar is met, what has been reached must not slip (see ev.FLOOR_ACCURACY)."""
-    detail = ev.render(report, misses=True)
-    assert report.accuracy >= ev.FLOOR_ACCURACY, detail
-    assert report.fallback_recall >= ev.MIN_FALLBACK_RECALL, detail
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_development_set_does_not_regress(lang: str) -> None:
+    dev = ev.evaluate(ev.load(lang, ev.DEV_DIR), ev.understander_for(lang))
+    detail = ev.render(dev, misses=True)
+    assert dev.accuracy >= ev.DEV_FLOOR_ACCURACY, detail
+    assert dev.fallback_recall >= ev.MIN_FALLBACK_RECALL, detail
+
+
+@pytest.mark.parametrize("folder", [ev.HELDOUT_DIR, ev.DEV_DIR], ids=["heldout", "dev"])
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_held_out_utterance_is_a_sample(lang: str, folder: Path) -> None:
+    samples = ev.sample_utterances(ev.understander_for(lang))
+    corpus = ev.load(lang, folder)
+    leaked = [c.text for c in [*corpus.cases, *corpus.out_of_domain] if fold(normalise(c.text, lang)) in samples]
+    assert leaked == [], f"held-out utterances copied into the samples: {len(leaked)} in {folder.name}"
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_no_held_out_utterance_is_a_sample(lang: str) -> None:
-    samples = ev.sample_utterances(ev.understander_for(lang))
-    corpus = ev.load(lang)
-    leaked = [c.text for c in [*corpus.cases, *corpus.out_of_domain] if fold(normalise(c.text, lang)) in samples]
-    assert leaked == [], f"held-out utterances copied into the samples: {leaked}"
+def test_the_fallback_training_holds_no_held_out_sentence(lang: str) -> None:
+    """out_of_domain.yaml trains the fallback class: a held-out sentence in it would flatter the fallback figures."""
+    from skill.simulator.intent_model import out_of_domain
+
+    training = {fold(normalise(t, lang)) for t in out_of_domain(lang)}
+    held = [*(ev.load(lang, folder) for folder in (ev.HELDOUT_DIR, ev.DEV_DIR, ev.SEALED_DIR))]
+    shared = [c.text for corpus in held for c in [*corpus.cases, *corpus.out_of_domain]
+              if fold(normalise(c.text, lang)) in training]
+    assert not shared, f"{len(shared)} held-out sentences are also fallback training"
+
+
+def test_misses_are_listed_only_for_the_development_set(capsys: pytest.CaptureFixture[str]) -> None:
+    args = dict(locale="en", sealed=False, json=False, imports=None)
+    assert ev.run(argparse.Namespace(**args, dev=False, misses=True)) == 2
+    assert "development set" in capsys.readouterr().out
+    assert ev.run(argparse.Namespace(**args, dev=True, misses=True)) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("en (en-US): in-domain accuracy") and "  misses:" in out
 
 
 def test_utterances_of_missing_intents_wait_until_the_intent_exists(tmp_path: Path) -> None:
@@ -102,8 +128,8 @@ def test_sealed_mode_prints_only_aggregates(tmp_path: Path, monkeypatch: pytest.
         "language: en\nutterances:\n  - {text: secret phrasing about my back popping, intent: WhyCrackIntent}\n"
         "  - {text: why does my back crack, intent: WhyCrackIntent}\n"
         "out_of_domain: [secret question about trains]\n", encoding="utf-8")
-    monkeypatch.setattr(ev, "HELDOUT_DIR", tmp_path)
-    assert ev.run(argparse.Namespace(locale=None, sealed=True, misses=True, json=False)) == 0
+    monkeypatch.setattr(ev, "SEALED_DIR", sealed)
+    assert ev.run(argparse.Namespace(locale=None, sealed=True, dev=False, misses=False, json=False)) == 0
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and out.startswith("en (en-US): in-domain accuracy")
     assert "secret" not in out and "precision" not in out

@@ -274,6 +274,22 @@ _PLACEHOLDER = {  # what coverage puts in AMAZON.* slots; also a sane "plausible
            "AMAZON.Ordinal": "segundo", "AMAZON.ORDINAL": "segundo", "AMAZON.SearchQuery": "cómo sentarme",
            "AMAZON.DATE": "hoy", "AMAZON.TIME": "las siete", "*": "algo"},
 }
+# Values the classifier's training puts in Amazon's built-in slot types. Alexa recognises these types natively in
+# every ordinary wording ("six thirty in the evening", "las nueve de la noche"), so a sample with {Time} stands for
+# all of them; one placeholder value would teach the classifier a single clock time and send the others to the
+# fallback class, whose training has timers and alarms.
+_TRAINING_VALUES = {
+    "en": {"AMAZON.TIME": ["seven am", "six thirty in the evening", "quarter to eight", "nine pm", "half past six",
+                           "eight fifteen", "noon", "ten o'clock at night", "five thirty", "seven in the morning"],
+           "AMAZON.DURATION": ["five minutes", "thirty seconds", "a minute", "two minutes", "forty five seconds"],
+           "AMAZON.DATE": ["today", "tomorrow", "monday", "this weekend"]},
+    "es": {"AMAZON.TIME": ["las siete", "las seis de la tarde", "las nueve de la noche", "las ocho y media",
+                           "las siete y cuarto", "las diez menos cuarto", "mediodía", "las ocho de la mañana",
+                           "las cinco y media", "las nueve en punto"],
+           "AMAZON.DURATION": ["cinco minutos", "treinta segundos", "un minuto", "dos minutos",
+                               "cuarenta y cinco segundos"],
+           "AMAZON.DATE": ["hoy", "mañana", "el lunes", "este fin de semana"]},
+}
 # Invocation phrasing. Each verb is followed by the invocation name; connectors after it are optional and are
 # tried both stripped and kept ("ask spine coach to X" / "ask spine coach why X").
 _INVOKE_VERBS = {
@@ -794,8 +810,9 @@ class Understander:
         table = _PLACEHOLDER.get(self.lang, _PLACEHOLDER["en"])
         if ref.kind == "number":
             return ["three", "five", "ten", "twenty"] if self.lang != "es" else ["tres", "cinco", "diez", "veinte"]
-        if ref.kind == "duration":
-            return [table["AMAZON.DURATION"]]
+        varied = _TRAINING_VALUES.get(self.lang, _TRAINING_VALUES["en"]).get(ref.type_name)
+        if varied:
+            return varied
         return [table.get(ref.type_name, table["*"])]
 
     def _n_values(self, ref: _SlotRef) -> int:
