@@ -291,7 +291,18 @@ def _turn_reply(c: LocaleContent, state: State, outcome: Outcome, lead: Speech |
 def seconds_left(c: LocaleContent, state: State, plan: Plan, progress: Progress) -> float:
     """What the rest of a routine takes, computed from its words: every turn still to guide, at the
     language's pace with its breaks and sounds, plus one user turn before each."""
-    end_of = turn_end_for(c, state.profile.preferences)
+    return _seconds_left(c, state.profile.preferences, plan, progress)
+
+
+def default_minutes(c: LocaleContent, routine_id: str) -> int | None:
+    """How long a routine takes with no preferences set, in the whole minutes the skill says ("about 3
+    minutes"), so that "the three minute one" can name it. None for an unknown routine."""
+    plan = plan_of(c, routine_id)
+    return minutes(_seconds_left(c, None, plan, Progress(routine_id))) if plan is not None else None
+
+
+def _seconds_left(c: LocaleContent, preferences: dict[str, str] | None, plan: Plan, progress: Progress) -> float:
+    end_of = turn_end_for(c, preferences)
     total, index = 0.0, progress.index
     while True:
         start = next((i for i in range(index, len(plan.steps))

@@ -27,7 +27,7 @@ PHRASES: dict[str, frozenset[str]] = {
         "step_ready_question": "", "step_reprompt": "stretch number total",
         "at_first_step": "", "skipping": "stretch", "starting_over": "", "paused": "stretch",
         "paused_question": "", "status": "done total routine left minutes",
-        "minutes_one": "", "minutes_many": "count",
+        "minutes_one": "", "minutes_many": "count", "routine_by_minutes": "count",
         "routine_done": "routine count", "routine_done_first": "routine", "routine_done_question": "",
         "not_in_routine": "", "not_in_routine_question": "", "resume_nothing": "", "resuming": "",
         "resume_after_pain": "", "starting_fresh": "", "stop_saved": "stretch", "take_your_time": "",

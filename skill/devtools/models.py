@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from skill.core.coaching import default_minutes
 from skill.core.content import Library, LocaleContent
+from skill.simulator.nlu import number_words
 
 MODELS_DIR = Path(__file__).resolve().parent.parent.parent / "interaction_models"
 BUILT_INS = (
@@ -23,6 +25,22 @@ RECURRENCES = ("daily", "weekdays", "weekends")  # RecurrenceName ids; the words
 def _type(name: str, items: list[Any]) -> dict[str, Any]:
     return {"name": name, "values": [
         {"id": item.id, "name": {"value": item.name, "synonyms": list(item.synonyms)}} for item in items]}
+
+
+def _routine_type(c: LocaleContent) -> dict[str, Any]:
+    """Routines by name and synonyms, plus by length ("the four minute one") when the length is theirs alone."""
+    lengths = {rid: default_minutes(c, rid) for rid in c.routines}
+    counts = list(lengths.values())
+    values = []
+    for rid, routine in c.routines.items():
+        synonyms = list(routine.synonyms)
+        n = lengths[rid]
+        if n is not None and n >= 2 and counts.count(n) == 1:
+            words = number_words(n, c.locale)
+            synonyms += [s for s in (v.format(count=words) for v in c.variants("routine_by_minutes"))
+                         if s not in synonyms]
+        values.append({"id": rid, "name": {"value": routine.name, "synonyms": synonyms}})
+    return {"name": "RoutineName", "values": values}
 
 
 def _recurrence_type(c: LocaleContent) -> dict[str, Any]:
@@ -51,7 +69,7 @@ def build_model(c: LocaleContent) -> dict[str, Any]:
         "invocationName": c.invocation,
         "modelConfiguration": {"fallbackIntentSensitivity": {"level": "LOW"}},
         "intents": intents,
-        "types": [_type("RoutineName", list(c.routines.values())),
+        "types": [_routine_type(c),
                   _type("StretchName", list(c.stretches.values())), _recurrence_type(c),
                   {"name": "HoldLength", "values": [
                       {"id": key, "name": {"value": words[0], "synonyms": list(words[1:])}}

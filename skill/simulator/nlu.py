@@ -155,6 +155,11 @@ def _es_apocope(words: str) -> str:
     return words
 
 
+def number_words(n: int, locale: str) -> str:
+    """A whole number as a language says it ("four", "cuatro"): samples and slot values hold no digits."""
+    return _es_words(n) if _lang(locale) == "es" else _en_words(n)
+
+
 def _lang(locale: str) -> str:
     return locale.split("-", maxsplit=1)[0].lower()
 
