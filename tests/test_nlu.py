@@ -582,3 +582,28 @@ def test_an_intent_bar_is_lowered_only_as_far_as_the_folds_allow():
     gold = [g for _, g in rows]
     assert class_thresholds(probabilities, classes, gold, 0.8) == {"PainIntent": 0.67, "StopIntent": CLASS_FLOOR,
                                                                   "YesIntent": 0.79}
+
+
+@pytest.mark.parametrize("spoken, lang, value", [
+    ("quarter to six", "en", "05:45"), ("quarter to six pm", "en", "17:45"),
+    ("half past seven in the morning", "en", "07:30"), ("quarter past eight", "en", "08:15"),
+    ("las diez menos cuarto", "es", "09:45"),
+    ("las seis menos cuarto de la tarde", "es", "17:45"), ("las siete y media", "es", "07:30"),
+])
+def test_clock_times_are_read_as_alexa_sends_them(spoken: str, lang: str, value: str) -> None:
+    from skill.simulator.spoken_time import spoken_time
+
+    assert spoken_time(spoken, lang) == value
+
+
+@pytest.mark.parametrize("locale, said, time", [
+    ("en-US", "give me a shout at quarter to six pm every evening", "17:45"),
+    ("en-US", "can you nudge me to stretch at nine pm on weekends", "21:00"),
+    ("es-ES", "quiero un recordatorio diario a las nueve de la noche", "21:00"),
+])
+def test_a_time_reaches_its_slot_when_no_sample_says_it_that_way(locale: str, said: str, time: str) -> None:
+    """The classifier picks the intent; the slot still gets the clock time Alexa's TIME type would read (and "a"
+    in "give me a shout" is not one o'clock)."""
+    resolution = Understander.for_locale(locale).resolve(said)
+    assert resolution.intent == "SetReminderIntent", resolution
+    assert resolution.slots["Time"].value == time, resolution

@@ -279,6 +279,7 @@ _PLACEHOLDER = {  # what coverage puts in AMAZON.* slots; also a sane "plausible
            "AMAZON.Ordinal": "segundo", "AMAZON.ORDINAL": "segundo", "AMAZON.SearchQuery": "cómo sentarme",
            "AMAZON.DATE": "hoy", "AMAZON.TIME": "las siete", "*": "algo"},
 }
+_ARTICLES = frozenset({"a", "an", "un", "una"})
 # Values the classifier's training puts in Amazon's built-in slot types. Alexa recognises these types natively in
 # every ordinary wording ("six thirty in the evening", "las nueve de la noche"), so a sample with {Time} stands for
 # all of them; one placeholder value would teach the classifier a single clock time and send the others to the
@@ -867,6 +868,11 @@ class Understander:
         used = [False] * len(cand.folded)
         slots: dict[str, SlotValue] = {}
         for ref in refs.values():
+            if ref.type_name in ("AMAZON.TIME", "AMAZON.DATE"):
+                found = self._clock_span(ref, cand, used)
+                if found is not None:
+                    slots[ref.name] = found
+                continue
             if ref.kind == "generic":
                 continue
             key = self._span_key(ref)
@@ -878,6 +884,25 @@ class Understander:
             spoken = " ".join(cand.orig[span.start:span.end])
             slots[ref.name] = self._slot_value(ref, spoken, span.entry)[0]
         return slots
+
+    def _clock_span(self, ref: _SlotRef, cand: _Candidate, used: list[bool]) -> SlotValue | None:
+        """The longest free run of words that Alexa's TIME or DATE type would read ("quarter to six", "las nueve
+        de la noche"), so "give me a shout at quarter to six" carries 17:45 even though no sample says it."""
+        from skill.simulator.spoken_time import alexa_value
+
+        n = len(cand.orig)
+        for length in range(min(n, 8), 0, -1):
+            for start in range(n - length + 1):
+                if any(used[start:start + length]):
+                    continue
+                if cand.folded[start] in _ARTICLES:  # "give me a shout": "a" alone is not one o'clock
+                    continue
+                spoken = " ".join(cand.orig[start:start + length])
+                if alexa_value(ref.type_name, spoken, self.lang) is not None:
+                    for j in range(start, start + length):
+                        used[j] = True
+                    return self._slot_value(ref, spoken)[0]
+        return None
 
     def _without_fillers(self, cand: _Candidate) -> _Candidate:
         mask = self._filler_mask(cand.folded)

@@ -21,7 +21,9 @@ _PM = {"en": ({"pm", "p m", "p.m", "in the evening", "at night", "in the afterno
        "es": {"de la tarde", "de la noche", "por la tarde", "por la noche"}}
 _AM = {"en": {"am", "a m", "in the morning"}, "es": {"de la manana", "por la manana", "de la madrugada"}}
 _FILLERS = {"en": {"at", "o'clock", "oclock", "o", "clock", "the"}, "es": {"a", "las", "la", "en", "punto"}}
-_HALF = {"en": {}, "es": {"y media": 30, "y cuarto": 15}}
+#: Minutes after (or, negative, before) the hour, said after it ("las siete y media") or before it ("half past six").
+_HALF = {"en": {}, "es": {"y media": 30, "y cuarto": 15, "menos cuarto": -45}}
+_BEFORE_HOUR = {"en": {"half past": 30, "quarter past": 15, "quarter to": -45, "quarter of": -45}, "es": {}}
 _DAYS = {
     "en": {"today": 0, "tonight": 0, "tomorrow": 1, "day after tomorrow": 2},
     "es": {"hoy": 0, "esta noche": 0, "manana": 1, "pasado manana": 2},
@@ -49,11 +51,14 @@ def spoken_time(words: str, lang: str) -> str | None:
         return "12:00"
     text, pm = _strip(text, {fold(x) for x in _PM[lang]})
     text, am = _strip(text, {fold(x) for x in _AM[lang]}) if not pm else (text, False)
-    minute = 0
+    minute, before = 0, False
     for ending, value in _HALF[lang].items():
         text, found = _strip(text, {ending})
         if found:
-            minute = value
+            minute, before = abs(value), value < 0
+    for prefix, value in _BEFORE_HOUR[lang].items():
+        if text.startswith(prefix + " "):
+            text, minute, before = text[len(prefix) + 1:], abs(value), value < 0
     tokens = [t for t in text.split() if t not in _FILLERS[lang] and t != "y"]
     if not tokens:
         return None
@@ -65,6 +70,8 @@ def spoken_time(words: str, lang: str) -> str | None:
         if rest is None or minute:
             return None
         minute = rest
+    if before:  # "quarter to six", "las seis menos cuarto": 5:45
+        hour = (hour - 1) % 24
     if not (0 <= hour <= 23 and 0 <= minute < 60):
         return None
     if pm and hour < 12:
