@@ -155,18 +155,13 @@ def test_settings_read_back_what_is_stored_and_skip_what_they_do_not_know() -> N
     assert not any("Tokyo" in line or "whatever" in line for line in lines)
 
 
-@pytest.mark.parametrize("stored, hold, sides", [
-    ({"hold": "shorter", "sides": "flow"}, "settings_hold_shorter", "settings_every_side_off"),
-    ({"hold_length": "40", "ask_every_side": "yes"}, "Holds last 40 seconds.", "settings_every_side_on"),
-])
-def test_hold_and_sides_under_either_name(stored: dict[str, str], hold: str, sides: str) -> None:
-    lines = habits.settings_lines(EN, stored, None)
-    assert lines[1] == (EN.phrase(hold) if hold.startswith("settings_") else hold)
-    assert lines[2] == EN.phrase(sides)
+def test_shorter_holds_and_a_whole_stretch_per_turn_read_back() -> None:
+    lines = habits.settings_lines(EN, {"hold": "shorter", "sides": "flow"}, None)
+    assert lines[1:3] == [EN.phrase("settings_hold_shorter"), EN.phrase("settings_every_side_off")]
 
 
 @pytest.mark.parametrize("stored", [{"default_routine": "gone"}, {"hold": "forever"},
-                                    {"sides": "maybe"}, {"hold_length": "9999"}, {"hold": ""}])
+                                    {"sides": "maybe"}, {"hold": "9999"}, {"hold": ""}])
 def test_malformed_preferences_read_back_as_defaults(stored: dict[str, str]) -> None:
     assert habits.settings_lines(EN, stored, None) == habits.settings_lines(EN, {}, None)
 

@@ -58,7 +58,7 @@ PHRASES: dict[str, frozenset[str]] = {
         "reminder_permission_refused": "", "reminder_permission_not_answered": "",
         "reminder_permission_asked_before": "", "reminder_throttled": "", "reminder_unavailable": "",
         "default_routine_set": "routine", "settings_default_routine": "routine", "settings_hold_default": "",
-        "settings_hold_seconds": "seconds", "settings_hold_longer": "", "settings_hold_shorter": "",
+        "settings_hold_longer": "", "settings_hold_shorter": "",
         "settings_every_side_on": "", "settings_every_side_off": "", "settings_no_reminder": "",
         "setting_not_saved": "", "reminder_time_hint": "",
         # one turn per stretch, one way of counting, preferences, yes and no (issue 13)

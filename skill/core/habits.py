@@ -262,18 +262,9 @@ def zone_words(c: LocaleContent, zone: str) -> str:
 
 # The coach's own preference keys (set by voice in ``coaching``, read back here): "hold" is "longer" or
 # "shorter", absent for standard; "sides" is "ask" for a question after every side, absent or "flow" for a
-# whole stretch per turn. The names "hold_length" and "ask_every_side" are read too. Keys with no phrase
-# here are not read back (but never break this).
+# whole stretch per turn. Keys with no phrase here are not read back (but never break this).
 HOLD_PREFERENCE = "hold"
 SIDES_PREFERENCE = "sides"
-HOLD_KEYS = (HOLD_PREFERENCE, "hold_length")
-SIDES_KEYS = (SIDES_PREFERENCE, "ask_every_side")
-YES_VALUES = frozenset({"ask", "yes", "true", "on", "1", "always"})
-NO_VALUES = frozenset({"flow", "no", "false", "off", "0", "never"})
-
-
-def _first(preferences: dict[str, str], keys: tuple[str, ...]) -> str:
-    return next((preferences[k] for k in keys if isinstance(preferences.get(k), str)), "").strip().lower()
 
 
 def settings_lines(c: LocaleContent, preferences: dict[str, str], reminder: str | None) -> list[str]:
@@ -284,20 +275,13 @@ def settings_lines(c: LocaleContent, preferences: dict[str, str], reminder: str 
     if routine is None:
         routine = c.routines.get("quick") or next(iter(c.routines.values()))
     lines.append(c.phrase("settings_default_routine", routine=routine.name))
-    hold = _first(preferences, HOLD_KEYS).removesuffix("s")
-    if hold.isdigit() and 0 < int(hold) <= 120:
-        lines.append(c.phrase("settings_hold_seconds", seconds=int(hold)))
-    elif hold in ("long", "longer"):
-        lines.append(c.phrase("settings_hold_longer"))
-    elif hold in ("short", "shorter"):
-        lines.append(c.phrase("settings_hold_shorter"))
-    else:
-        lines.append(c.phrase("settings_hold_default"))
-    every_side = _first(preferences, SIDES_KEYS)
-    lines.append(c.phrase("settings_every_side_on" if every_side in YES_VALUES else "settings_every_side_off"))
+    hold = preferences.get(HOLD_PREFERENCE)
+    lines.append(c.phrase({"longer": "settings_hold_longer", "shorter": "settings_hold_shorter"}.get(
+        hold if isinstance(hold, str) else "", "settings_hold_default")))
+    asks = preferences.get(SIDES_PREFERENCE) == "ask"
+    lines.append(c.phrase("settings_every_side_on" if asks else "settings_every_side_off"))
     lines.append(reminder or c.phrase("settings_no_reminder"))
     return lines
-
 
 
 def local_day(c: LocaleContent, profile: Profile) -> str:
