@@ -246,10 +246,18 @@ def import_corpus(source: Path, folder: Path = HELDOUT_DIR) -> tuple[Path, int, 
         (moved if fold(normalise(str(item["text"]), lang)) in samples else kept).append(item)
     ood = [t for t in data.get("out_of_domain") or [] if fold(normalise(str(t), lang)) not in samples]
     out = {"language": lang, "utterances": kept, "out_of_domain": ood, "also_samples": moved}
-    header = (f"# Held-out corpus ({source.name}), written by someone who never read the samples. Imported with\n"
-              f"# python -m skill evaluate --import {source.name}: utterances that are also samples sit under\n"
-              "# also_samples (kept, never scored). Never copy from this file into the samples, and never read its\n"
-              "# misses while tuning (the tools do not list them): that is what tests/heldout/dev/ is for.\n")
+    if folder == DEV_DIR:
+        header = (f"# Development set ({source.name}): written by someone who never read the samples, but its misses\n"
+                  "# were READ while tuning (sample families, the understander), so it is no longer a measure of\n"
+                  "# generalisation: it guards against regressions (tests/test_heldout.py) and is the only set whose\n"
+                  "# misses may be listed (python -m skill evaluate --dev --misses). The measure is\n"
+                  "# tests/heldout/<lang>.yaml, written afterwards. Imported with --dev --import; utterances that are\n"
+                  "# also samples sit under also_samples (kept, never scored).\n")
+    else:
+        header = (f"# Held-out corpus ({source.name}), written by someone who never read the samples. Imported with\n"
+                  f"# python -m skill evaluate --import {source.name}: utterances that are also samples sit under\n"
+                  "# also_samples (kept, never scored). Never copy from this file into the samples, and never read\n"
+                  "# its misses while tuning (the tools do not list them): that is what tests/heldout/dev/ is for.\n")
     target = folder / source.name
     target.write_text(header + yaml.safe_dump(out, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
     return target, len(kept), len(moved)
@@ -274,13 +282,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--misses", action="store_true", help="list every miss (only with --dev)")
     parser.add_argument("--json", action="store_true", help="print the aggregate figures as JSON")
     parser.add_argument("--import", dest="imports", nargs="+", type=Path, metavar="FILE",
-                        help="copy held-out files into tests/heldout/, setting aside utterances that are samples")
+                        help="copy held-out files into tests/heldout/ (with --dev: tests/heldout/dev/), setting aside "
+                             "utterances that are samples")
 
 
 def run(args: argparse.Namespace) -> int:
     if getattr(args, "imports", None):
         for source in args.imports:
-            target, kept, moved = import_corpus(source)
+            target, kept, moved = import_corpus(source, DEV_DIR if args.dev else HELDOUT_DIR)
             print(f"{target.relative_to(ROOT)}: {kept} utterances, {moved} set aside as samples")
         return 0
     if args.misses and not args.dev:
