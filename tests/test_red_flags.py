@@ -109,3 +109,25 @@ def test_harmless_look_alikes_do_not_stop_a_routine(language: str) -> None:
     total = len(held_out(language)["look_alikes"])
     kept = f"{total - len(wrong)}/{total} look-alikes left the routine alone"
     assert not wrong, f"{kept}; stopped by:\n" + "\n".join(wrong)
+
+
+# Found after the held-out sets were written (a sample writer noticed it): a denial of feeling fine was taken as
+# "I'm fine" (FeelingFineIntent) or as a "no", and the routine went on. These phrasings are ours, not held-out.
+FEELING_UNWELL = {
+    "en-US": ["i don't feel well", "i'm not feeling well", "i don't feel good", "i'm not okay", "i feel unwell",
+              "i don't feel right"],
+    "es-ES": ["no me siento bien", "no me encuentro bien", "no estoy bien", "me encuentro mal"],
+}
+UNSURE = {"en-US": ["i'm not sure", "i don't know"], "es-ES": ["no estoy seguro", "no sé"]}
+
+
+@pytest.mark.parametrize(("locale", "text"), [(loc, t) for loc, ts in FEELING_UNWELL.items() for t in ts])
+def test_not_feeling_well_stops_the_routine(locale: str, text: str) -> None:
+    ok, said = _safe_mid_routine(locale, text)
+    assert ok, (said.intent, said.speech_text)
+
+
+@pytest.mark.parametrize(("locale", "text"), [(loc, t) for loc, ts in UNSURE.items() for t in ts])
+def test_being_unsure_is_not_a_red_flag(locale: str, text: str) -> None:
+    said, session = _mid_routine(locale, text)
+    assert said.intent != "PainIntent" and session.open, (said.intent, said.speech_text)
