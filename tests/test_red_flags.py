@@ -113,10 +113,14 @@ def test_harmless_look_alikes_do_not_stop_a_routine(language: str) -> None:
 
 # Found after the held-out sets were written (a sample writer noticed it): a denial of feeling fine was taken as
 # "I'm fine" (FeelingFineIntent) or as a "no", and the routine went on. These phrasings are ours, not held-out.
+# The same for a symptom that FeelingFineIntent once denied ("i don't feel dizzy"): with "don't feel" learnt as
+# unwell, a word-counting model had learnt "dizzy" as fine, and "i feel dizzy" went on with the routine.
 FEELING_UNWELL = {
     "en-US": ["i don't feel well", "i'm not feeling well", "i don't feel good", "i'm not okay", "i feel unwell",
-              "i don't feel right"],
-    "es-ES": ["no me siento bien", "no me encuentro bien", "no estoy bien", "me encuentro mal"],
+              "i don't feel right", "i'm not comfortable", "this isn't comfortable", "not great", "i feel dizzy",
+              "i feel faint", "i feel lightheaded"],
+    "es-ES": ["no me siento bien", "no me encuentro bien", "no estoy bien", "me encuentro mal", "no me siento cómodo",
+              "no estoy a gusto", "no todo está bien", "estoy mareado", "me siento mareada"],
 }
 UNSURE = {"en-US": ["i'm not sure", "i don't know"], "es-ES": ["no estoy seguro", "no sé"]}
 
