@@ -39,12 +39,20 @@ def test_the_corpora_are_big_enough(folder: Path) -> None:
         assert len(corpus.out_of_domain) >= 60, (lang, len(corpus.out_of_domain))
 
 
-@pytest.mark.xfail(reason="issue 12's bar (95% in-domain) on the set written after the first was read: measured "
-                          "only at the end of the work, never tuned on", strict=True)
+@pytest.mark.xfail(reason="issue 12's bar (95% in-domain) is not met on the set written after the first was read: "
+                          "93.2% in both languages, measured once at the end of the work; strict, so the day it "
+                          "passes this marker must go", strict=True)
 def test_in_domain_accuracy_and_fallbacks_meet_the_bar(report: ev.Report) -> None:
     """The figures only: the failure message never lists this set's misses (see evaluate's docstring)."""
     detail = "\n".join(ev.summary(report))
     assert report.accuracy >= ev.MIN_ACCURACY, detail
+    assert report.fallback_recall >= ev.MIN_FALLBACK_RECALL, detail
+
+
+def test_no_regression_below_what_was_reached(report: ev.Report) -> None:
+    """Until the bar is met, what has been reached must not slip (ev.FLOOR_ACCURACY); figures only."""
+    detail = "\n".join(ev.summary(report))
+    assert report.accuracy >= ev.FLOOR_ACCURACY, detail
     assert report.fallback_recall >= ev.MIN_FALLBACK_RECALL, detail
 
 

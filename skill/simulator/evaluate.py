@@ -45,8 +45,12 @@ _STOP_LIKE = {"AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIn
 #: What CI requires per language (tests/test_heldout.py).
 MIN_ACCURACY = 0.95
 MIN_FALLBACK_RECALL = 0.90
-#: The development set's regression floor (en 91.1%, es 92.9% when it became the development set on 1 Dec 2026).
-DEV_FLOOR_ACCURACY = 0.89
+#: Reached so far on the held-out set (en 93.2%, es 93.2% on 1 Dec 2026, measured once, after the work): CI fails
+#: below it, so a change cannot quietly make the understander worse while the 95% bar is still ahead.
+FLOOR_ACCURACY = 0.92
+#: The development set's regression floor (en 95.1%, es 96.0% on 1 Dec 2026; 91.1% and 92.9% when it became the
+#: development set).
+DEV_FLOOR_ACCURACY = 0.93
 
 
 def merged(intent: str) -> str:
