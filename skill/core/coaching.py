@@ -295,8 +295,8 @@ def seconds_left(c: LocaleContent, state: State, plan: Plan, progress: Progress)
 
 
 def default_minutes(c: LocaleContent, routine_id: str) -> int | None:
-    """How long a routine takes with no preferences set, in the whole minutes the skill says ("about 3
-    minutes"), so that "the three minute one" can name it. None for an unknown routine."""
+    """How long a routine takes with no preferences set, in the whole minutes the skill says ("about 4
+    minutes"), so that "the four minute one" can name it. None for an unknown routine."""
     plan = plan_of(c, routine_id)
     return minutes(_seconds_left(c, None, plan, Progress(routine_id))) if plan is not None else None
 

@@ -887,7 +887,7 @@ class Understander:
 
     def _clock_span(self, ref: _SlotRef, cand: _Candidate, used: list[bool]) -> SlotValue | None:
         """The longest free run of words that Alexa's TIME or DATE type would read ("quarter to six", "las nueve
-        de la noche"), so "give me a shout at quarter to six" carries 17:45 even though no sample says it."""
+        de la noche"), so "give me a shout at quarter to six pm" carries 17:45 though no sample says it that way."""
         from skill.simulator.spoken_time import alexa_value
 
         n = len(cand.orig)
