@@ -8,6 +8,7 @@ understood (PainIntent, not a fallback) and answered safely, mid-routine and out
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -18,6 +19,7 @@ import yaml
 
 from skill.assembly import build_skill
 from skill.core.content import library
+from skill.simulator.nlu import Understander
 from skill.simulator.session import OfflineSession
 
 HELD_OUT = Path(__file__).parent / "heldout"
@@ -135,3 +137,28 @@ def test_not_feeling_well_stops_the_routine(locale: str, text: str) -> None:
 def test_being_unsure_is_not_a_red_flag(locale: str, text: str) -> None:
     said, session = _mid_routine(locale, text)
     assert said.intent != "PainIntent" and session.open, (said.intent, said.speech_text)
+
+
+# Every "I'm fine" word, denied, is a red flag: a word-counting NLU learns FeelingFineIntent's words as fine, so a
+# new "i feel amazing" sample would teach "i don't feel amazing" as fine unless red_flags.yaml denies it too.
+DENIALS = {
+    "en-US": [(r"^i (?:feel|am feeling) (\w+)$", ["i don't feel {}", "i'm not feeling {}"]),
+              (r"^i'm (\w+)$", ["i'm not {}"])],
+    "es-ES": [(r"^me (?:siento|encuentro) (\w+(?: \w+)?)$", ["no me siento {}", "no me encuentro {}"]),
+              (r"^estoy (\w+(?: \w+)?)$", ["no estoy {}"])],
+}
+
+
+@pytest.mark.parametrize("locale", sorted(DENIALS))
+def test_denying_any_wellness_word_of_feeling_fine_is_a_red_flag(locale: str) -> None:
+    understander = Understander.for_locale(locale)
+    words: dict[str, list[str]] = {}
+    for sample in library().for_locale(locale).intent_samples["FeelingFineIntent"]:
+        for pattern, denials in DENIALS[locale]:
+            found = re.match(pattern, sample)
+            if found:
+                words.setdefault(found.group(1), denials)
+    assert len(words) >= 8, words  # the patterns still find FeelingFineIntent's wording
+    wrong = [(said, got) for word, denials in words.items() for said in (d.format(word) for d in denials)
+             if (got := understander.resolve(said).intent) != "PainIntent"]
+    assert not wrong, wrong
