@@ -589,8 +589,9 @@ def test_an_intent_bar_is_lowered_only_as_far_as_the_folds_allow():
     ("half past seven in the morning", "en", "07:30"), ("quarter past eight", "en", "08:15"),
     ("las diez menos cuarto", "es", "09:45"),
     ("las seis menos cuarto de la tarde", "es", "17:45"), ("las siete y media", "es", "07:30"),
+    ("a", "en", None), ("a la una", "es", "01:00"),
 ])
-def test_clock_times_are_read_as_alexa_sends_them(spoken: str, lang: str, value: str) -> None:
+def test_clock_times_are_read_as_alexa_sends_them(spoken: str, lang: str, value: str | None) -> None:
     from skill.simulator.spoken_time import spoken_time
 
     assert spoken_time(spoken, lang) == value

@@ -279,7 +279,6 @@ _PLACEHOLDER = {  # what coverage puts in AMAZON.* slots; also a sane "plausible
            "AMAZON.Ordinal": "segundo", "AMAZON.ORDINAL": "segundo", "AMAZON.SearchQuery": "cómo sentarme",
            "AMAZON.DATE": "hoy", "AMAZON.TIME": "las siete", "*": "algo"},
 }
-_ARTICLES = frozenset({"a", "an", "un", "una"})
 # Values the classifier's training puts in Amazon's built-in slot types. Alexa recognises these types natively in
 # every ordinary wording ("six thirty in the evening", "las nueve de la noche"), so a sample with {Time} stands for
 # all of them; one placeholder value would teach the classifier a single clock time and send the others to the
@@ -894,8 +893,6 @@ class Understander:
         for length in range(min(n, 8), 0, -1):
             for start in range(n - length + 1):
                 if any(used[start:start + length]):
-                    continue
-                if cand.folded[start] in _ARTICLES:  # "give me a shout": "a" alone is not one o'clock
                     continue
                 spoken = " ".join(cand.orig[start:start + length])
                 if alexa_value(ref.type_name, spoken, self.lang) is not None:

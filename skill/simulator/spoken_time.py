@@ -60,7 +60,7 @@ def spoken_time(words: str, lang: str) -> str | None:
         if text.startswith(prefix + " "):
             text, minute, before = text[len(prefix) + 1:], abs(value), value < 0
     tokens = [t for t in text.split() if t not in _FILLERS[lang] and t != "y"]
-    if not tokens:
+    if not tokens or tokens[0] in ("a", "an"):  # "give me a shout": an article is not one o'clock
         return None
     hour = parse_number(tokens[0], lang) if tokens[0] not in ("una", "un") else 1
     if hour is None:
