@@ -475,3 +475,12 @@ def test_validate_fails_cleanly_on_a_missing_content_dir(tmp_path: Path) -> None
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "locales.yaml" in result.stderr
+
+
+def test_a_spanish_phrase_never_puts_de_or_a_before_a_name(content: Path) -> None:
+    """Spanish names carry their article ("el puente"): "la mitad de {stretch}" would say "de el puente"."""
+    old = "status_partway: Estamos a medias con {stretch}."
+    text = edit(content, "es/phrases.yaml", old, "status_partway: Vamos por la mitad de {stretch}.")
+    assert_problem(problems_of(content), "skill/content/es/phrases.yaml", line_of(text, "status_partway:"),
+                   "status_partway", "'de'", "{stretch}", "de el")
+

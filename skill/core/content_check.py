@@ -243,7 +243,15 @@ class Checker:
         return True
 
 
-def _check_phrases(c: Checker, data: Any) -> None:
+#: What a phrase may fill in with a stretch's or a routine's name (names carry their article in some languages).
+NAME_PLACEHOLDERS = ("stretch", "routine", "stretches", "routines")
+
+
+def _check_phrases(c: Checker, data: Any, never_before_names: frozenset[str] = frozenset()) -> None:
+    """Every phrase the skill uses, with the placeholders it may use; and, where a language's names carry their
+    article ("el puente"), none of ``never_before_names`` right before a name (Spanish "de el", "a el")."""
+    words = "|".join(map(re.escape, sorted(never_before_names)))
+    before_name = re.compile(rf"\b({words}) \{{({'|'.join(NAME_PLACEHOLDERS)})\}}") if never_before_names else None
     if not isinstance(data, dict):
         c.fail((), "must be a mapping of phrase names to text")
         return
@@ -257,7 +265,13 @@ def _check_phrases(c: Checker, data: Any) -> None:
         if not variants:
             c.fail((key,), "needs at least one variant")
         for i, variant in enumerate(variants):
-            c.sentence(variant, (key, i) if isinstance(value, list) else (key,), PHRASES[key])
+            where = (key, i) if isinstance(value, list) else (key,)
+            c.sentence(variant, where, PHRASES[key])
+            found = before_name.search(variant) if before_name and isinstance(variant, str) else None
+            if found:
+                word, name = found.groups()
+                c.fail(where, f"puts {word!r} right before {{{name}}}, whose names carry their article here "
+                              f"(routines.yaml names_never_after): it would say \"{word} el ...\"")
 
 
 def quote_form(text: str) -> str:
@@ -479,10 +493,10 @@ def _check_intents(c: Checker, data: Any, claimed: dict[str, str]) -> None:
                 c.fail(("lengths", key), "must be a list of words (letters, spaces, apostrophes, hyphens)")
 
 
-def _words_of(c: Checker, data: Any, key: str) -> frozenset[str]:
-    """A list of single words in red_flags.yaml, as ``sample_key`` spells them."""
+def _words_of(c: Checker, data: Any, key: str, *, required: bool = True) -> frozenset[str]:
+    """A list of single words at the top of a content file, as ``sample_key`` spells them."""
     found: set[str] = set()
-    for i, word in enumerate(c.get(data, (), key, list) or [] if isinstance(data, dict) else []):
+    for i, word in enumerate(c.get(data, (), key, list, required=required) or [] if isinstance(data, dict) else []):
         if not isinstance(word, str) or len(word.split()) != 1:
             c.fail((key, i), "must be one word")
         else:
@@ -540,7 +554,9 @@ def check_language(folder: Path, article: str | None = None) -> tuple[dict[str, 
     if problems:
         return {}, problems, docs
     claimed: dict[str, str] = {}
-    _check_phrases(Checker(docs["phrases"], problems), docs["phrases"].data)
+    never_before_names = _words_of(Checker(docs["routines"], problems), docs["routines"].data, "names_never_after",
+                                   required=False)
+    _check_phrases(Checker(docs["phrases"], problems), docs["phrases"].data, never_before_names)
     flag_checker = Checker(docs["red_flags"], problems)
     exclusive = _words_of(flag_checker, docs["red_flags"].data, "exclusive")
     negations = _words_of(flag_checker, docs["red_flags"].data, "negations")
