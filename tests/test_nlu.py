@@ -608,3 +608,31 @@ def test_a_time_reaches_its_slot_when_no_sample_says_it_that_way(locale: str, sa
     resolution = Understander.for_locale(locale).resolve(said)
     assert resolution.intent == "SetReminderIntent", resolution
     assert resolution.slots["Time"].value == time, resolution
+
+
+@pytest.mark.parametrize(("lang", "forms"), [
+    ("en", ["crack", "cracks", "cracking", "cracked"]),
+    ("es", ["cruje", "crujir", "crujidos", "crujiendo"]),
+])
+def test_word_forms_share_a_stem_feature(lang: str, forms: list[str]) -> None:
+    """The classifier's word features are stems: a form no sample used still carries its siblings' weight."""
+    from skill.simulator.intent_model import StemmedWords
+
+    stems = {StemmedWords(lang)(form)[0] for form in forms}
+    assert len(stems) == 1, stems
+
+
+def test_a_model_with_stem_features_survives_the_disk_cache(tmp_path, monkeypatch) -> None:
+    """The fitted pipeline (its stem analyser included) pickles to build/nlu/ and predicts alike when loaded."""
+    from skill.simulator import intent_model
+
+    monkeypatch.setattr(intent_model, "CACHE_DIR", tmp_path)
+    texts = ["is cracking dangerous", "is it bad to crack", "why does it pop", "what makes the popping noise"] * 5
+    labels = ["Danger", "Danger", "Why", "Why"] * 5
+    fitted = intent_model.IntentModel.fit(texts, labels, lang="en")
+    intent_model.IntentModel._memory.clear()
+    (cached,) = tmp_path.glob("*.pickle")
+    loaded = intent_model.IntentModel._load(cached)
+    assert loaded is not None and loaded is not fitted
+    assert loaded.predict("is it dangerous to keep cracking").intent == fitted.predict(
+        "is it dangerous to keep cracking").intent == "Danger"

@@ -2,7 +2,7 @@
 
 Why: Alexa generalises from sample utterances to phrasings nobody wrote down (other words for the same thing,
 recogniser slips). Exact and word-overlap matching cannot know that "pops", "clicks" and "crunches" mean the
-same; a model trained on the samples can, to the extent the samples teach it. Word and character n-gram
+same; a model trained on the samples can, to the extent the samples teach it. Word-stem and character n-gram
 TF-IDF features feed a linear SVM whose margins are calibrated into probabilities (temperature scaling); the
 probability is the confidence. Below a threshold, chosen on held-back folds of the samples (never on the
 held-out corpus), the answer is AMAZON.FallbackIntent. An intent's own bar may sit lower, as far as those folds
@@ -24,6 +24,7 @@ import os
 import pickle
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ import yaml
 OOD_FILE = Path(__file__).with_name("out_of_domain.yaml")
 CACHE_DIR = Path(__file__).resolve().parents[2] / "build" / "nlu"
 #: Bump when the features, the classifier or the training data recipe change: it keys the disk cache.
-RECIPE = "tfidf-word12-charwb25-linearsvc-temperature-familyfolds-perintent-rng-target90-fine-perclass-v9"
+RECIPE = "tfidf-stem12-charwb25-linearsvc-temperature-familyfolds-perintent-rng-target90-fine-perclass-v10"
 #: The fallback threshold is chosen on out-of-fold predictions of this many folds of the samples.
 FOLDS = 4
 #: Word overlap (Jaccard) from which two samples count as twins and stay in the same fold.
@@ -66,13 +67,36 @@ def out_of_domain(lang: str) -> list[str]:
     return [str(t) for t in data.get(lang, [])]
 
 
-def _make_pipeline() -> Any:
+@lru_cache(maxsize=None)
+def _stemmer(language: str) -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer(language)
+
+
+class StemmedWords:
+    """Word unigrams and bigrams of Snowball stems: "cracks", "cracking" and "cracked" are one feature, and so
+    are "truena", "tronando" and "tronó" nearly. Why: a word-form the samples never used still meets its
+    siblings' weight (on the samples' own folds, stems instead of words answered 0.8 of a point more in English,
+    0.5 in Spanish). A class, not a closure, so a fitted pipeline pickles into the disk cache."""
+
+    _LANGUAGES = {"en": "english", "es": "spanish"}
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __call__(self, text: str) -> list[str]:
+        stems = _stemmer(self._LANGUAGES.get(self.lang, "english")).stemWords(text.split())
+        return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
+
+
+def _make_pipeline(lang: str = "en") -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import make_pipeline, make_union
     from sklearn.svm import LinearSVC
 
     features = make_union(
-        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"[^ ]+", sublinear_tf=True),
+        TfidfVectorizer(analyzer=StemmedWords(lang), sublinear_tf=True),
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1),
     )
     # LinearSVC separates intents as well as LogisticRegression did on the samples' development folds and fits
@@ -237,30 +261,30 @@ class IntentModel:
         self.classes: list[str] = [str(c) for c in pipeline.classes_]
 
     @classmethod
-    def fit(cls, texts: list[str], labels: list[str], *, use_disk: bool = True) -> IntentModel:
-        """Train (or fetch from cache) a classifier for these examples."""
-        key = cls._key(texts, labels)
+    def fit(cls, texts: list[str], labels: list[str], *, lang: str = "en", use_disk: bool = True) -> IntentModel:
+        """Train (or fetch from cache) a classifier for these examples, in this language (its stemmer)."""
+        key = cls._key(texts, labels, lang)
         if key in cls._memory:
             return cls._memory[key]
         path = CACHE_DIR / f"{key}.pickle"
         model = cls._load(path) if use_disk else None
         if model is None:
-            model = cls._train(texts, labels)
+            model = cls._train(texts, labels, lang)
             if use_disk:
                 cls._store(path, model)
         cls._memory[key] = model
         return model
 
     @staticmethod
-    def _key(texts: list[str], labels: list[str]) -> str:
+    def _key(texts: list[str], labels: list[str], lang: str) -> str:
         import sklearn
 
         code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # a code change never loads a stale fit
-        blob = json.dumps([RECIPE, code, sklearn.__version__, texts, labels], ensure_ascii=False).encode("utf-8")
+        blob = json.dumps([RECIPE, code, sklearn.__version__, lang, texts, labels], ensure_ascii=False).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()[:24]
 
     @classmethod
-    def _train(cls, texts: list[str], labels: list[str]) -> IntentModel:
+    def _train(cls, texts: list[str], labels: list[str], lang: str = "en") -> IntentModel:
         """Fit on every example; temperature and threshold come from out-of-fold margins of the samples."""
         has_fallback = FALLBACK in labels
         temperature, threshold, score = DEFAULT_TEMPERATURE, DEFAULT_THRESHOLD, None
@@ -276,7 +300,7 @@ class IntentModel:
                 dev = [i for i in range(len(texts)) if folds[i] == k]
                 if not dev or len({labels[i] for i in train}) < 2:
                     continue
-                probe = _make_pipeline().fit([texts[i] for i in train], [labels[i] for i in train])
+                probe = _make_pipeline(lang).fit([texts[i] for i in train], [labels[i] for i in train])
                 columns = [classes.index(str(c)) for c in probe.classes_]
                 margins[np.ix_(dev, columns)] = _scores(probe, [texts[i] for i in dev])
             temperature = fit_temperature(margins, [classes.index(label) for label in labels])
@@ -284,7 +308,7 @@ class IntentModel:
                 probabilities = _softmax(margins, temperature)
                 threshold, score = choose_threshold(probabilities, classes, labels)
                 per_class = class_thresholds(probabilities, classes, labels, threshold)
-        pipeline = _make_pipeline().fit(texts, labels)
+        pipeline = _make_pipeline(lang).fit(texts, labels)
         return cls(pipeline, temperature, threshold, score, has_fallback, per_class)
 
     @staticmethod

@@ -3,7 +3,7 @@
 Why: developers and dialog tests need to talk to the skill without a device or the Alexa cloud. The only truth we
 have offline is the checked-in interaction model (interaction_models/<locale>.json), so this module predicts
 Alexa's choice from it: an exact sample match first (as Alexa does for trained samples), then a statistical
-classifier trained on the model's samples (intent_model.py: word and character n-grams, calibrated linear SVM),
+classifier trained on the model's samples (intent_model.py: word-stem and character n-grams, calibrated linear SVM),
 with AMAZON.FallbackIntent below its confidence threshold. Slots of a classified utterance are filled only with
 listed values (typo-tolerant), numbers and durations, so an unlisted word never becomes a stretch name.
 
@@ -827,7 +827,7 @@ class Understander:
         from skill.simulator.intent_model import IntentModel
 
         texts, labels = self.training_data()
-        return IntentModel.fit(texts, labels)
+        return IntentModel.fit(texts, labels, lang=self.lang)
 
     def _classified(self, candidates: list[_Candidate], exact: Resolution | None, invoked: bool) -> Resolution:
         """The classifier's choice; an exact match with an unlisted slot value stands only if it agrees."""
