@@ -141,6 +141,11 @@ class LocaleContent:
         found = self._spoken[kind].get(key)
         if found is None and " " in key:  # "the bridge", "un puente": try without a leading article
             found = self._spoken[kind].get(key.split(" ", 1)[1])
+        if found is None:
+            # A listed name inside an unlisted wording ("the hip twist please", "la sesión larga"): Alexa sends
+            # such a value unresolved (ER_SUCCESS_NO_MATCH). It names an id when the names it holds are one id's.
+            owners = {ident for name, ident in self._spoken[kind].items() if f" {name} " in f" {key} "}
+            found = owners.pop() if len(owners) == 1 else None
         return found
 
     def list_names(self, kind: str) -> str:
