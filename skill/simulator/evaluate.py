@@ -119,6 +119,9 @@ class Report:
     #: Scored in-domain utterances that are also samples (0 for imported corpora; the sealed set is not
     #: imported, so this says how much of its score is recall of samples rather than generalisation).
     also_samples: int = 0
+    #: Per file of the corpus: [right in-domain, in-domain, fallbacks caught, out-of-domain]. A set written later
+    #: is reported on its own too, so its first measurement is not blurred by a set that was measured before.
+    by_source: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def accuracy(self) -> float:
@@ -149,6 +152,9 @@ def evaluate(corpus: Corpus, understander: Understander) -> Report:
         res = understander.resolve(case.text)
         got = merged(res.intent if res.intent != LAUNCH else LAUNCH)
         report.n_in_domain += 1
+        tally = report.by_source.setdefault(case.source, [0, 0, 0, 0])
+        tally[0] += got == gold
+        tally[1] += 1
         report.also_samples += fold(normalise(case.text, understander.lang)) in samples
         gold_n[gold] += 1
         predicted_n[got] += 1
@@ -168,6 +174,9 @@ def evaluate(corpus: Corpus, understander: Understander) -> Report:
     for case in corpus.out_of_domain:
         res = understander.resolve(case.text)
         report.n_ood += 1
+        tally = report.by_source.setdefault(case.source, [0, 0, 0, 0])
+        tally[2] += res.intent == FALLBACK
+        tally[3] += 1
         predicted_n[merged(res.intent)] += 1
         gold_n[FALLBACK] += 1
         if res.intent == FALLBACK:
@@ -195,6 +204,9 @@ def summary(report: Report) -> list[str]:
            if report.slot_total else "")
         + (f"; {report.also_samples} of the {report.n_in_domain} in-domain utterances are samples"
            if report.also_samples else ""),
+        *(f"  {source}: in-domain {_pct(right, n)} ({right}/{n}); correct fallbacks {_pct(caught, n_ood)} "
+          f"({caught}/{n_ood})" for source, (right, n, caught, n_ood) in sorted(report.by_source.items())
+          if len(report.by_source) > 1),
     ]
 
 
