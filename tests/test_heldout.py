@@ -111,6 +111,23 @@ def test_utterances_of_missing_intents_wait_until_the_intent_exists(tmp_path: Pa
     assert "skipped (intents not in the model yet): PlaylistIntent x1" in ev.render(report)
 
 
+def test_a_set_written_later_is_also_reported_on_its_own(tmp_path: Path) -> None:
+    """Two files of one language: the combined figures, then each file's, so a new set's first measurement can
+    be read apart from a set measured before."""
+    (tmp_path / "en.yaml").write_text(
+        "language: en\nutterances:\n  - {text: why does my back crack, intent: WhyCrackIntent}\n"
+        "out_of_domain: [what's the weather in paris]\n", encoding="utf-8")
+    (tmp_path / "third_en.yaml").write_text(
+        "language: en\nutterances:\n  - {text: is it bad to crack my back, intent: IsItDangerousIntent}\n"
+        "  - {text: why does my back crack, intent: SummaryIntent}\n", encoding="utf-8")
+    report = ev.evaluate(ev.load("en", tmp_path), ev.understander_for("en"))
+    assert report.by_source == {"en.yaml": [1, 1, 1, 1], "third_en.yaml": [1, 2, 0, 0]}
+    lines = ev.summary(report)
+    assert "(2/3)" in lines[0]
+    assert lines[1:] == ["  en.yaml: in-domain 100.0% (1/1); correct fallbacks 100.0% (1/1)",
+                         "  third_en.yaml: in-domain  50.0% (1/2); correct fallbacks    n/a (0/0)"]
+
+
 def test_stop_cancel_and_home_are_one_class() -> None:
     assert ev.merged("AMAZON.CancelIntent") == ev.merged("AMAZON.StopIntent") == ev.STOP_CLASS
     assert ev.merged("AMAZON.NavigateHomeIntent") == ev.STOP_CLASS
