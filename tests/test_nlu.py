@@ -590,6 +590,8 @@ def test_an_intent_bar_is_lowered_only_as_far_as_the_folds_allow():
     ("las diez menos cuarto", "es", "09:45"),
     ("las seis menos cuarto de la tarde", "es", "17:45"), ("las siete y media", "es", "07:30"),
     ("a", "en", None), ("a la una", "es", "01:00"),
+    ("seven fifteen tonight", "en", "19:15"), ("six this evening", "en", "18:00"), ("nine this morning", "en", "09:00"),
+    ("las ocho esta tarde", "es", "20:00"), ("tonight", "en", "NI"),
 ])
 def test_clock_times_are_read_as_alexa_sends_them(spoken: str, lang: str, value: str | None) -> None:
     from skill.simulator.spoken_time import spoken_time
@@ -601,6 +603,9 @@ def test_clock_times_are_read_as_alexa_sends_them(spoken: str, lang: str, value:
     ("en-US", "give me a shout at quarter to six pm every evening", "17:45"),
     ("en-US", "can you nudge me to stretch at nine pm on weekends", "21:00"),
     ("es-ES", "quiero un recordatorio diario a las nueve de la noche", "21:00"),
+    ("en-US", "remind me to do my stretches at seven fifteen tonight", "19:15"),
+    # "{Time}" of a sample must not swallow the recurrence: the time alone reaches the slot
+    ("en-US", "i want a reminder at ten in the morning on saturdays and sundays", "10:00"),
 ])
 def test_a_time_reaches_its_slot_when_no_sample_says_it_that_way(locale: str, said: str, time: str) -> None:
     """The classifier picks the intent; the slot still gets the clock time Alexa's TIME type would read (and "a"

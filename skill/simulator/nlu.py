@@ -33,6 +33,8 @@ FALLBACK = "AMAZON.FallbackIntent"
 #: LaunchRequest, not an IntentRequest.
 LAUNCH = "LaunchRequest"
 
+#: Built-in slot types whose values Alexa reads into a clock time or a date ("quarter to six" -> 17:45).
+_CLOCK_TYPES = ("AMAZON.TIME", "AMAZON.DATE")
 #: Confidence of an exact sample match whose custom slot value is not a listed value or synonym.
 UNLISTED_VALUE_CONFIDENCE = 0.9
 #: Factor for an exact match that needed filler words removed first.
@@ -867,7 +869,7 @@ class Understander:
         used = [False] * len(cand.folded)
         slots: dict[str, SlotValue] = {}
         for ref in refs.values():
-            if ref.type_name in ("AMAZON.TIME", "AMAZON.DATE"):
+            if ref.type_name in _CLOCK_TYPES:
                 found = self._clock_span(ref, cand, used)
                 if found is not None:
                     slots[ref.name] = found
@@ -964,7 +966,11 @@ class Understander:
                 listed = False
             if match is None:
                 continue
-            slots, resolved = self._slots_from_match(sample, match, text, cand.orig)
+            slots, resolved, clock_read = self._slots_from_match(sample, match, text, cand.orig)
+            if not clock_read:
+                # "{Time}" swallowed words Alexa's TIME type would never read ("ten in the morning on saturdays and
+                # sundays"): not this sample; the classifier's slot search finds the time and the recurrence.
+                continue
             listed = listed and resolved
             key = (listed, sample.source == "model", sample.n_literals, -len(sample.groups))
             if best_key is None or key > best_key:
@@ -979,9 +985,11 @@ class Understander:
 
     def _slots_from_match(
         self, sample: _Sample, match: re.Match[str], text: str, orig: list[str]
-    ) -> tuple[dict[str, SlotValue], bool]:
+    ) -> tuple[dict[str, SlotValue], bool, bool]:
+        """The matched slots; whether every value is a listed or readable one; whether every clock slot (TIME,
+        DATE) holds a time or date Alexa would read."""
         slots: dict[str, SlotValue] = {}
-        all_ok = True
+        all_ok = clock_ok = True
         for index, ref in enumerate(sample.groups, start=1):
             start, end = match.span(index)
             first = text[:start].count(" ")
@@ -989,8 +997,9 @@ class Understander:
             spoken = " ".join(orig[first:first + count])
             slot, ok = self._slot_value(ref, spoken)
             all_ok = all_ok and ok
+            clock_ok = clock_ok and (ok or ref.type_name not in _CLOCK_TYPES)
             slots[ref.name] = slot
-        return slots, all_ok
+        return slots, all_ok, clock_ok
 
     def _slot_value(self, ref: _SlotRef, spoken: str, entry: tuple[str, str] | None = None) -> tuple[SlotValue, bool]:
         """Turn spoken words into the value Alexa sends (digits for NUMBER, ISO 8601 for DURATION)."""
@@ -1007,7 +1016,7 @@ class Understander:
         if ref.kind == "duration":
             iso = _duration_iso(spoken, self.lang)
             return SlotValue(ref.name, iso or spoken, None, None), iso is not None
-        if ref.type_name in ("AMAZON.TIME", "AMAZON.DATE"):  # "eight a m" -> "08:00", as Alexa sends it
+        if ref.type_name in _CLOCK_TYPES:  # "eight a m" -> "08:00", as Alexa sends it
             from skill.simulator.spoken_time import alexa_value
 
             value = alexa_value(ref.type_name, spoken, self.lang)

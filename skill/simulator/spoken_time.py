@@ -17,9 +17,11 @@ _PARTS = {
     "es": {"manana": "MO", "tarde": "AF", "noche": "NI"},
 }
 _NOON = {"en": {"noon", "midday"}, "es": {"mediodia"}}
-_PM = {"en": ({"pm", "p m", "p.m", "in the evening", "at night", "in the afternoon"}),
-       "es": {"de la tarde", "de la noche", "por la tarde", "por la noche"}}
-_AM = {"en": {"am", "a m", "in the morning"}, "es": {"de la manana", "por la manana", "de la madrugada"}}
+_PM = {"en": ({"pm", "p m", "p.m", "in the evening", "at night", "in the afternoon", "tonight", "this evening",
+               "this afternoon"}),
+       "es": {"de la tarde", "de la noche", "por la tarde", "por la noche", "esta noche", "esta tarde"}}
+_AM = {"en": {"am", "a m", "in the morning", "this morning"},
+       "es": {"de la manana", "por la manana", "de la madrugada", "esta manana"}}
 _FILLERS = {"en": {"at", "o'clock", "oclock", "o", "clock", "the"}, "es": {"a", "las", "la", "en", "punto"}}
 #: Minutes after (or, negative, before) the hour, said after it ("las siete y media") or before it ("half past six").
 _HALF = {"en": {}, "es": {"y media": 30, "y cuarto": 15, "menos cuarto": -45}}
