@@ -163,6 +163,7 @@ def test_spoken_names_find_their_routine_and_stretch(locale: str) -> None:
     ("en-US", "routine", "the quickly", None),  # whole words only: "quick" is not inside "quickly"
     ("es-ES", "routine", "la sesión larga", "full"),
     ("es-ES", "length", "más cada estiramiento", "longer"),
+    ("en-US", "length", "way too long", "shorter"),  # the longest listed name decides: "too long", not "long"
 ])
 def test_a_listed_name_inside_unlisted_words_finds_its_one_id(locale: str, kind: str, spoken: str,
                                                               found: str | None) -> None:

@@ -142,11 +142,20 @@ class LocaleContent:
         if found is None and " " in key:  # "the bridge", "un puente": try without a leading article
             found = self._spoken[kind].get(key.split(" ", 1)[1])
         if found is None:
-            # A listed name inside an unlisted wording ("the hip twist please", "la sesión larga"): Alexa sends
-            # such a value unresolved (ER_SUCCESS_NO_MATCH). It names an id when the names it holds are one id's.
-            owners = {ident for name, ident in self._spoken[kind].items() if f" {name} " in f" {key} "}
-            found = owners.pop() if len(owners) == 1 else None
+            found = self._named_inside(kind, key)
         return found
+
+    def _named_inside(self, kind: str, key: str) -> str | None:
+        """A listed name inside an unlisted wording ("the hip twist please", "la sesión larga"): Alexa sends such a
+        value unresolved (ER_SUCCESS_NO_MATCH). The longest listed names it holds decide ("way too long" is "too
+        long", not "long"), when they are one id's; names of two ids ("the knee to chest and the bridge") or none
+        leave it unknown."""
+        words = key.split()
+        spans = [(start, start + len(name.split()), ident) for name, ident in self._spoken[kind].items()
+                 for start in range(len(words)) if words[start:start + len(name.split())] == name.split()]
+        owners = {ident for a, b, ident in spans
+                  if not any(c <= a and b <= d and (c, d) != (a, b) for c, d, _ in spans)}
+        return owners.pop() if len(owners) == 1 else None
 
     def list_names(self, kind: str) -> str:
         """"the quick routine and the full routine": every routine's (or stretch's) name, listed."""
