@@ -433,10 +433,6 @@ def _language_missing_the_summary_topic(content: Path) -> str:
     text = re.sub(r"\n  - id: summary\n.*?(?=\n  - id: |\Z)", "\n", text, flags=re.DOTALL)
     assert "SummaryIntent" not in text
     path.write_text(text, encoding="utf-8")
-    # the topic's extra samples in intents.yaml go with it
-    intents = content / "xx" / "intents.yaml"
-    intents.write_text(re.sub(r"\n  SummaryIntent:\n(?:    - .*\n)*", "\n", intents.read_text(encoding="utf-8")),
-                       encoding="utf-8")
     with (content / "locales.yaml").open("a", encoding="utf-8") as f:
         f.write("  xx-XX:\n    language: xx\n    invocation: spine coach\n")
     return text

@@ -142,18 +142,3 @@ def test_overlapping_templates_are_merged_but_a_written_repeat_fails(content: Pa
                 "    - kindly tell me a bit more [now]\n    - Pretty please tell me a bit more\n")
     assert_problem(problems_of(content), EN_INTENTS, line_of(text, "- Pretty please"),
                    "intents.TellMeMoreIntent[2]", "appears twice")
-
-
-def test_intents_yaml_may_add_samples_to_a_topic_but_not_steal_another_intents(content: Path) -> None:
-    """A topic's intent listed in intents.yaml extends that topic's samples (the model holds one list per intent);
-    a sample there that another intent already has is refused like any other."""
-    from skill.core.content import Library, load_raw
-
-    edit(content, "en/intents.yaml", "  SummaryIntent:\n", "  SummaryIntent:\n    - the whole thing in two lines\n")
-    c = Library(load_raw(content)).for_locale("en-US")
-    assert "the whole thing in two lines" in c.topics["summary"].samples
-    assert "SummaryIntent" not in c.intent_samples
-    text = edit(content, "en/intents.yaml", "    - the whole thing in two lines\n",
-                "    - the whole thing in two lines\n    - tell me more\n")
-    assert_problem(problems_of(content), EN_INTENTS, line_of(text, "the whole thing in two lines") + 1,
-                   "intents.SummaryIntent[1]", "also a sample of TellMeMoreIntent")

@@ -466,10 +466,7 @@ def check_answer_length(c: Checker, topics: Any, timing: Any) -> None:
                                             f"{MAX_ANSWER_SECONDS:.0f} s at most (put the rest in 'more')")
 
 
-def _check_intents(c: Checker, data: Any, claimed: dict[str, str],
-                   topic_intents: frozenset[str] = frozenset()) -> None:
-    """Command intents' samples; a topic's intent may appear too, its samples extending the topic's own (so
-    new phrasings can be added without editing the answers in topics.yaml)."""
+def _check_intents(c: Checker, data: Any, claimed: dict[str, str]) -> None:
     intents = c.get({"intents": data.get("intents")} if isinstance(data, dict) else None, (), "intents", dict)
     if intents is None:
         return
@@ -478,9 +475,6 @@ def _check_intents(c: Checker, data: Any, claimed: dict[str, str],
     for name in intents:
         if name == RED_FLAG_INTENT:
             c.fail(("intents", name), "its samples are generated from red_flags.yaml; move them there")
-            continue
-        if name in topic_intents:
-            c.samples(intents, ("intents",), name, frozenset(), name, claimed, 0)
             continue
         if name not in CUSTOM_INTENTS and not name.startswith("AMAZON."):
             c.fail(("intents", name), "is not an intent the skill handles")
@@ -546,18 +540,6 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _merge_topic_samples(topics: list[dict[str, Any]], intents_doc: Any) -> None:
-    """Move the samples intents.yaml lists under a topic's intent onto that topic (already expanded), so the
-    model and the simulator see one list per intent."""
-    intents = intents_doc.get("intents") if isinstance(intents_doc, dict) else None
-    if not isinstance(intents, dict):
-        return
-    for topic in topics:
-        extra = intents.pop(topic.get("intent"), None) if isinstance(topic.get("intent"), str) else None
-        if isinstance(extra, list) and isinstance(topic.get("samples"), list):
-            topic["samples"] = [*topic["samples"], *extra]
-
-
 def check_language(folder: Path, article: str | None = None) -> tuple[dict[str, Any], list[str], dict[str, LocatedDoc]]:
     """Validate one language folder against the article (its text as ``quote_form`` gives it); returns its raw
     data, with PainIntent's samples expanded from red_flags.yaml, and the problems found."""
@@ -583,10 +565,7 @@ def check_language(folder: Path, article: str | None = None) -> tuple[dict[str, 
     _, routine_ids = _check_routines(Checker(docs["routines"], problems), docs["routines"].data)
     if isinstance(docs["routines"].data, dict):
         check_answer_length(topic_checker, docs["topics"].data, docs["routines"].data.get("timing"))
-    topic_list = [t for t in (docs["topics"].data or {}).get("topics") or [] if isinstance(t, dict)]
-    topic_intents = frozenset(t["intent"] for t in topic_list if isinstance(t.get("intent"), str))
-    _check_intents(Checker(docs["intents"], problems, exclusive, negations), docs["intents"].data, claimed,
-                   topic_intents)
+    _check_intents(Checker(docs["intents"], problems, exclusive, negations), docs["intents"].data, claimed)
     red_flags = _check_red_flags(flag_checker, docs["red_flags"].data, claimed)
     topic_ids = {t.get("id") for t in (docs["topics"].data or {}).get("topics") or [] if isinstance(t, dict)}
     for offer, path in offers:
@@ -595,7 +574,6 @@ def check_language(folder: Path, article: str | None = None) -> tuple[dict[str, 
         if "routine" in offer and offer["routine"] not in routine_ids:
             topic_checker.fail((*path, "routine"), f"{offer['routine']!r} is not a routine id")
     data = {name: doc.data for name, doc in docs.items()}
-    _merge_topic_samples(topic_list, data["intents"])
     if isinstance(data["intents"], dict) and isinstance(data["intents"].get("intents"), dict):
         data["intents"] = {**data["intents"], "intents": {**data["intents"]["intents"], RED_FLAG_INTENT: red_flags}}
     return data, problems, docs
