@@ -45,12 +45,13 @@ _STOP_LIKE = {"AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIn
 #: What CI requires per language (tests/test_heldout.py).
 MIN_ACCURACY = 0.95
 MIN_FALLBACK_RECALL = 0.90
-#: Reached so far on the held-out set (en 93.2%, es 93.2% on 1 Dec 2026, measured once, after the work): CI fails
-#: below it, so a change cannot quietly make the understander worse while the 95% bar is still ahead.
-FLOOR_ACCURACY = 0.92
-#: The development set's regression floor (en 95.1%, es 96.0% on 1 Dec 2026; 91.1% and 92.9% when it became the
+#: Reached so far on the held-out sets together (1 Dec 2026, after the fourth round of samples: en 95.4%, es 94.0%; the
+#: fourth set, measured once: en 96.5%, es 92.4%): CI fails below it, so a change cannot quietly make the
+#: understander worse while the 95% bar is still ahead in Spanish.
+FLOOR_ACCURACY = 0.93
+#: The development set's regression floor (en 96.8%, es 98.7% on 1 Dec 2026; 91.1% and 92.9% when it became the
 #: development set).
-DEV_FLOOR_ACCURACY = 0.93
+DEV_FLOOR_ACCURACY = 0.95
 
 
 def merged(intent: str) -> str:
