@@ -1,11 +1,11 @@
 """Held-out evaluation: phrasings nobody on the project wrote must reach the right intent.
 
-tests/heldout/<lang>.yaml, third_<lang>.yaml and fourth_<lang>.yaml were written by helpers who saw only the article
-and the list of intents, each after the first set (tests/heldout/dev/) had been read while tuning, and each measured
-first after the sample work it judges. CI fails below 95% in-domain accuracy or 90% correct fallbacks on a
-language's sets together (Spanish: a strict xfail until it gets there, and a floor meanwhile); the development set
-must not fall below what it reached. The sealed set (tests/heldout/sealed/) is never scored here (only
-``python -m skill evaluate --sealed`` does): one test checks that none of its sentences trains the fallback class.
+tests/heldout/<lang>.yaml, third_<lang>.yaml, fourth_<lang>.yaml and fifth_es.yaml were written by helpers who saw
+only the article and the list of intents, each after the first set (tests/heldout/dev/) had been read while tuning,
+and each measured first after the sample work it judges. CI fails below 95% in-domain accuracy or 90% correct
+fallbacks on a language's sets together; the development set must not fall below what it reached. The sealed set
+(tests/heldout/sealed/) is never scored here (only ``python -m skill evaluate --sealed`` does): one test checks that
+none of its sentences trains the fallback class.
 """
 
 from __future__ import annotations
@@ -45,27 +45,12 @@ def _big_enough(path: Path, lang: str, minimum: int) -> None:
     assert len(corpus.out_of_domain) >= 60, (path.name, len(corpus.out_of_domain))
 
 
-@pytest.mark.parametrize("lang", [
-    "en",
-    pytest.param("es", marks=pytest.mark.xfail(
-        reason="issue 12's bar (95% in-domain) is not met in Spanish: 94.0% on the three held-out sets together "
-               "(92.4% on the fourth, measured once after the work it judges); strict, so the day it passes this "
-               "marker must go", strict=True)),
-])
+@pytest.mark.parametrize("lang", LANGS)
 def test_in_domain_accuracy_and_fallbacks_meet_the_bar(lang: str) -> None:
     """All held-out sets of a language together; the figures only: the failure message never lists misses."""
     report = _report(lang)
     detail = "\n".join(ev.summary(report))
     assert report.accuracy >= ev.MIN_ACCURACY, detail
-    assert report.fallback_recall >= ev.MIN_FALLBACK_RECALL, detail
-
-
-@pytest.mark.parametrize("lang", LANGS)
-def test_no_regression_below_what_was_reached(lang: str) -> None:
-    """What has been reached must not slip (ev.FLOOR_ACCURACY, below the bar until Spanish meets it); figures only."""
-    report = _report(lang)
-    detail = "\n".join(ev.summary(report))
-    assert report.accuracy >= ev.FLOOR_ACCURACY, detail
     assert report.fallback_recall >= ev.MIN_FALLBACK_RECALL, detail
 
 

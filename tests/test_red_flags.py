@@ -126,12 +126,32 @@ FEELING_UNWELL = {
               "no estoy a gusto", "no todo está bien", "estoy mareado", "me siento mareada"],
 }
 UNSURE = {"en-US": ["i'm not sure", "i don't know"], "es-ES": ["no estoy seguro", "no sé"]}
+#: "I can't take it" in the middle of a hold is pain until shown otherwise. In Spanish these went to the fallback
+#: or to "no" once HoldLengthIntent learnt "aguantar" (hold); asking to hold longer must still change the holds.
+CANNOT_TAKE_IT = {
+    "en-US": ["i can't take it anymore", "this is unbearable"],
+    "es-ES": ["no aguanto más", "ya no lo aguanto", "no lo soporto", "esto no hay quien lo aguante", "no puedo más",
+              "esto es insoportable"],
+}
 
 
 @pytest.mark.parametrize(("locale", "text"), [(loc, t) for loc, ts in FEELING_UNWELL.items() for t in ts])
 def test_not_feeling_well_stops_the_routine(locale: str, text: str) -> None:
     ok, said = _safe_mid_routine(locale, text)
     assert ok, (said.intent, said.speech_text)
+
+
+@pytest.mark.parametrize(("locale", "text"), [(loc, t) for loc, ts in CANNOT_TAKE_IT.items() for t in ts])
+def test_not_being_able_to_take_it_stops_the_routine(locale: str, text: str) -> None:
+    ok, said = _safe_mid_routine(locale, text)
+    assert ok, (said.intent, said.speech_text)
+
+
+@pytest.mark.parametrize(("locale", "text"), [("es-ES", "quiero aguantar más cada estiramiento"),
+                                              ("en-US", "i want to hold each stretch longer")])
+def test_asking_to_hold_longer_is_not_a_red_flag(locale: str, text: str) -> None:
+    said, session = _mid_routine(locale, text)
+    assert said.intent == "HoldLengthIntent" and session.open, (said.intent, said.speech_text)
 
 
 @pytest.mark.parametrize(("locale", "text"), [(loc, t) for loc, ts in UNSURE.items() for t in ts])

@@ -42,14 +42,11 @@ MODELS_DIR = ROOT / "interaction_models"
 LOCALE_OF = {"en": "en-US", "es": "es-ES"}
 STOP_CLASS = "Stop/Cancel/Home"
 _STOP_LIKE = {"AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent"}
-#: What CI requires per language (tests/test_heldout.py).
+#: What CI requires per language, on all its held-out sets together (tests/test_heldout.py; on 1 Dec 2026: en 95.4%
+#: of 699, fallbacks 95.6%; es 96.0% of 890, fallbacks 93.7%).
 MIN_ACCURACY = 0.95
 MIN_FALLBACK_RECALL = 0.90
-#: Reached so far on the held-out sets together (1 Dec 2026, after the fourth round of samples: en 95.4%, es 94.0%; the
-#: fourth set, measured once: en 96.5%, es 92.4%): CI fails below it, so a change cannot quietly make the
-#: understander worse while the 95% bar is still ahead in Spanish.
-FLOOR_ACCURACY = 0.93
-#: The development set's regression floor (en 96.8%, es 98.7% on 1 Dec 2026; 91.1% and 92.9% when it became the
+#: The development set's regression floor (en 96.8%, es 98.2% on 1 Dec 2026; 91.1% and 92.9% when it became the
 #: development set).
 DEV_FLOOR_ACCURACY = 0.95
 
