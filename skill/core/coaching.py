@@ -13,6 +13,7 @@ from typing import Any
 
 from skill.core import habits
 from skill.core.content import LocaleContent, Routine, RoutineStep
+from skill.core.habits import HOLD_PREFERENCE, SIDES_PREFERENCE
 from skill.core.reply import Card, Reply
 from skill.core.routine import (
     SINGLE_PREFIX,
@@ -33,9 +34,6 @@ from skill.core.timing import MAX_AUDIO_CLIPS, MAX_RESPONSE_SECONDS, minutes, ss
 # Room left in a stretch's turn for the lead-in before it and the question after it.
 TURN_SECONDS = MAX_RESPONSE_SECONDS - 25
 TURN_CHARS = MAX_SPEECH_CHARS - 1200
-
-# The preference keys in profile.preferences, one definition shared with the settings read-back (habits).
-HOLD_PREFERENCE, SIDES_PREFERENCE = habits.HOLD_PREFERENCE, habits.SIDES_PREFERENCE
 
 
 def answer_view(c: LocaleContent, title: str, text: str) -> dict[str, Any]:

@@ -151,8 +151,11 @@ class LocaleContent:
         long", not "long"), when they are one id's; names of two ids ("the knee to chest and the bridge") or none
         leave it unknown."""
         words = key.split()
-        spans = [(start, start + len(name.split()), ident) for name, ident in self._spoken[kind].items()
-                 for start in range(len(words)) if words[start:start + len(name.split())] == name.split()]
+        spans = []
+        for name, ident in self._spoken[kind].items():
+            parts = name.split()
+            spans += [(start, start + len(parts), ident) for start in range(len(words) - len(parts) + 1)
+                      if words[start:start + len(parts)] == parts]
         owners = {ident for a, b, ident in spans
                   if not any(c <= a and b <= d and (c, d) != (a, b) for c, d, _ in spans)}
         return owners.pop() if len(owners) == 1 else None
